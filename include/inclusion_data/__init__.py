@@ -1,0 +1,1 @@
+"""Social-inclusion data pipeline: contracts, validation, warehouse and indicators."""

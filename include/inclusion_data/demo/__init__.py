@@ -1,0 +1,1 @@
+"""Synthetic sample data and the end-to-end demo (``make demo``)."""

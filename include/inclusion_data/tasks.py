@@ -1,0 +1,97 @@
+"""What the DAG tasks do, as plain functions: DAG files only schedule and wire these."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import traceback
+from collections import Counter
+
+from . import pseudonym
+from .findings import file_error
+from .indicators import build_indicator_values
+from .ingest import FileOutcome, batches, discover, file_hash, process_file
+from .publish import publish
+from .reference import load_network
+from .reports import write_file_report
+from .settings import Settings
+from .warehouse.engine import make_engine, migrate
+from .warehouse.load import ACCEPTED, REJECTED, sync_reference
+
+log = logging.getLogger(__name__)
+
+BATCH_SIZE = 25  # files per mapped task: Great Expectations' start-up is paid once per batch
+
+
+def prepare_warehouse() -> None:
+    settings = Settings.from_env()
+    settings.make_dirs()
+    migrate(settings.warehouse_url)
+    sync_reference(make_engine(settings.warehouse_url), load_network())
+
+
+def find_batches(batch_size: int = BATCH_SIZE) -> list[list[str]]:
+    settings = Settings.from_env()
+    return batches(discover(settings, settings.settle_seconds), batch_size)
+
+
+def process_batch(paths: list[str]) -> list[dict]:
+    """Process each file on its own: one file's failure never stops the others."""
+    settings = Settings.from_env()
+    engine = make_engine(settings.warehouse_url)
+    network = load_network()
+    key = pseudonym.load_key(settings)
+    results = []
+    for relative in paths:
+        if not (settings.inbox / relative).exists():
+            continue  # taken by an earlier try of this task
+        try:
+            results.append(process_file(relative, settings, engine, network, key).summary())
+        except Exception as exc:  # keep the file and say so; the log has the trace for engineers
+            log.error("%s could not be processed: %s\n%s", relative, type(exc).__name__,
+                      traceback.format_exc(limit=5))
+            results.append(_set_aside(relative, settings, exc).summary())
+    engine.dispose()
+    return results
+
+
+def _set_aside(relative: str, settings: Settings, exc: Exception) -> FileOutcome:
+    import datetime as dt
+    from pathlib import Path
+
+    source = settings.inbox / relative
+    outcome = FileOutcome(relative, source.name, None, None, None, file_hash(source), REJECTED)
+    outcome.findings.append(file_error(
+        "internal_error",
+        f"The pipeline failed on this file ({type(exc).__name__}); the network's data team has "
+        "the details. Nothing from it was loaded; it will be processed again once fixed.",
+        "Procesarea a eșuat din cauza unei erori interne; echipa de date a fost anunțată. "
+        "Nu s-a încărcat nimic din fișier."))
+    now = dt.datetime.now(dt.timezone.utc)
+    destination = settings.rejected / "_internal_error" / Path(relative).parent / f"{now:%Y%m%dT%H%M%S}_{source.name}"
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    shutil.move(source, destination)
+    outcome.stored_at = str(destination.relative_to(settings.home))
+    outcome.report = str(write_file_report(outcome, destination, now).relative_to(settings.home))
+    return outcome
+
+
+def summarise(results: list[list[dict]]) -> dict:
+    files = [outcome for batch in results for outcome in batch]
+    counts = Counter(outcome["status"] for outcome in files)
+    log.info("ingest: %s", dict(counts))
+    if not any(s["status"] == ACCEPTED for outcome in files for s in outcome["submissions"]):
+        from airflow.sdk.exceptions import AirflowSkipException
+
+        # no new data: skipping emits no Asset event, so publish_indicators is not triggered
+        raise AirflowSkipException(f"nothing new was loaded ({dict(counts)})")
+    return {"files": len(files), **counts}
+
+
+def build_and_publish() -> dict:
+    settings = Settings.from_env()
+    engine = make_engine(settings.warehouse_url)
+    rows = build_indicator_values(engine)
+    published = publish(engine, settings)
+    engine.dispose()
+    return {"indicator_rows": rows, "csv": str(published.csv), "workbook": str(published.workbook)}

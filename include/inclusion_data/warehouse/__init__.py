@@ -1,0 +1,1 @@
+"""The SQL warehouse: schema, migrations, reference data and submission loading."""

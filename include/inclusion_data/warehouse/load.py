@@ -1,0 +1,102 @@
+"""Write submissions and reference data to the warehouse.
+
+Dataset tables are append-only and carry lineage (submission, file hash, sheet, row): a
+re-sent month supersedes the older version by status in one transaction, so history stays
+and indicators read only accepted submissions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlalchemy import Connection, Engine, func, insert, select, update
+
+from ..contracts import DATASETS
+from ..localities import localities as load_localities
+from ..reference import Network
+from . import schema
+
+ACCEPTED, REJECTED, SUPERSEDED = "accepted", "rejected", "superseded"
+
+
+@dataclass
+class SubmissionRecord:
+    project: str
+    partner: str
+    dataset: str
+    period: str
+    file_name: str
+    file_hash: str
+    sheet: str
+    received_at: dt.datetime
+    status: str
+    row_count: int
+    error_count: int
+    warning_count: int
+    findings: list[dict]
+    stored_at: str
+
+
+def already_processed(engine: Engine, file_hash: str) -> list[int]:
+    with engine.connect() as conn:
+        return list(conn.scalars(select(schema.submissions.c.id)
+                                 .where(schema.submissions.c.file_hash == file_hash)))
+
+
+def _records(frame: pd.DataFrame, columns: list[str]) -> list[dict]:
+    subset = frame[columns].astype(object)
+    return subset.where(subset.notna(), None).to_dict("records")
+
+
+def record_submission(engine: Engine, record: SubmissionRecord, rows: pd.DataFrame | None) -> int:
+    """Insert the submission; when accepted, load its rows and supersede the older version,
+    all in one transaction. Returns the submission id."""
+    s = schema.submissions
+    key = (s.c.project == record.project) & (s.c.partner == record.partner) & \
+          (s.c.dataset == record.dataset) & (s.c.period == record.period)
+    with engine.begin() as conn:
+        earlier = conn.scalar(select(func.count()).select_from(s).where(key & (s.c.status != REJECTED)))
+        values = {**record.__dict__, "findings": json.dumps(record.findings, ensure_ascii=False),
+                  "version": earlier + 1}
+        submission_id = conn.execute(insert(s).values(**values)).inserted_primary_key[0]
+        if record.status == ACCEPTED:
+            conn.execute(update(s).where(key & (s.c.status == ACCEPTED) & (s.c.id != submission_id))
+                         .values(status=SUPERSEDED, superseded_by=submission_id))
+            _insert_rows(conn, record, submission_id, rows)
+    return submission_id
+
+
+def _insert_rows(conn: Connection, record: SubmissionRecord, submission_id: int,
+                 rows: pd.DataFrame) -> None:
+    table = schema.dataset_tables[record.dataset]
+    columns = schema.stored_columns(DATASETS[record.dataset])
+    lineage = {"submission_id": submission_id, "file_hash": record.file_hash, "sheet": record.sheet,
+               "project": record.project, "partner": record.partner, "period": record.period}
+    payload = [{**lineage, "row": int(row_number), **values}
+               for row_number, values in zip(rows["_row"], _records(rows, columns))]
+    if payload:
+        conn.execute(insert(table), payload)
+
+
+def sync_reference(engine: Engine, network: Network) -> None:
+    """Make the reference tables equal to the network file and the SIRUTA nomenclature."""
+    with engine.begin() as conn:
+        conn.execute(schema.project_partners.delete())
+        conn.execute(schema.partners.delete())
+        conn.execute(schema.projects.delete())
+        conn.execute(insert(schema.projects), [
+            {"code": p.code, "name_ro": p.name_ro, "name_en": p.name_en,
+             "start_month": p.start, "end_month": p.end} for p in network.projects.values()])
+        conn.execute(insert(schema.partners), [
+            {"code": p.code, "name": p.name, "county": p.county} for p in network.partners.values()])
+        conn.execute(insert(schema.project_partners), [
+            {"project": m.project, "partner": m.partner, "start_month": m.start,
+             "end_month": m.end, "reports": ",".join(m.reports)} for m in network.memberships.values()])
+        if not conn.scalar(select(func.count()).select_from(schema.localities)):
+            conn.execute(insert(schema.localities), [
+                {"siruta": loc.siruta, "name": loc.name, "county": loc.county,
+                 "uat_siruta": loc.uat_siruta, "uat_name": loc.uat_name, "level": loc.level}
+                for loc in load_localities().by_siruta.values()])

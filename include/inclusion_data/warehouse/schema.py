@@ -1,0 +1,126 @@
+"""Warehouse tables (SQLAlchemy Core). Dataset tables take their columns from the contracts.
+
+Alembic migrations in ``migrations/`` are the history of this schema; a test fails when the
+two disagree (run ``make migration m="what changed"`` after editing a contract).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (Boolean, Column, Date, DateTime, Float, ForeignKey, Index, Integer,
+                        MetaData, String, Table, Text, UniqueConstraint)
+
+from ..contracts import DATASETS, Dataset, Kind
+
+metadata = MetaData()
+
+projects = Table(
+    "projects", metadata,
+    Column("code", String(16), primary_key=True),
+    Column("name_ro", String(200), nullable=False),
+    Column("name_en", String(200), nullable=False),
+    Column("start_month", String(7), nullable=False),
+    Column("end_month", String(7), nullable=False),
+)
+
+partners = Table(
+    "partners", metadata,
+    Column("code", String(64), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("county", String(64)),
+)
+
+project_partners = Table(
+    "project_partners", metadata,
+    Column("project", String(16), ForeignKey("projects.code"), primary_key=True),
+    Column("partner", String(64), ForeignKey("partners.code"), primary_key=True),
+    Column("start_month", String(7), nullable=False),
+    Column("end_month", String(7), nullable=False),
+    Column("reports", String(200), nullable=False),  # comma-separated dataset names
+)
+
+localities = Table(
+    "localities", metadata,
+    Column("siruta", Integer, primary_key=True, autoincrement=False),
+    Column("name", String(120), nullable=False),
+    Column("county", String(64), nullable=False),
+    Column("uat_siruta", Integer, nullable=False),
+    Column("uat_name", String(120), nullable=False),
+    Column("level", Integer, nullable=False),
+)
+
+submissions = Table(
+    "submissions", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("project", String(16), nullable=False),
+    Column("partner", String(64), nullable=False),
+    Column("dataset", String(32), nullable=False),
+    Column("period", String(7), nullable=False),
+    Column("file_name", String(255), nullable=False),
+    Column("file_hash", String(64), nullable=False),
+    Column("sheet", String(120), nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("status", String(16), nullable=False),  # accepted | rejected | superseded
+    Column("version", Integer, nullable=False),
+    Column("row_count", Integer, nullable=False),
+    Column("error_count", Integer, nullable=False),
+    Column("warning_count", Integer, nullable=False),
+    Column("findings", Text, nullable=False),  # JSON: rule, severity, column, rows; no values
+    Column("stored_at", String(500), nullable=False),  # where the file is now
+    Column("superseded_by", Integer),
+    Index("ix_submissions_key", "project", "partner", "dataset", "period"),
+    Index("ix_submissions_hash", "file_hash"),
+    UniqueConstraint("file_hash", "sheet", "dataset", name="uq_submissions_file_sheet"),
+)
+
+indicator_values = Table(
+    "indicator_values", metadata,
+    Column("indicator_id", String(64), primary_key=True),
+    Column("project", String(16), primary_key=True),  # ALL = across projects
+    Column("partner", String(64), primary_key=True),  # ALL = across partners
+    Column("period", String(7), primary_key=True),  # YYYY-MM or total
+    Column("dimension", String(32), primary_key=True),  # total = not broken down
+    Column("category", String(64), primary_key=True),
+    Column("value", Float, nullable=False),
+)
+
+_TYPES = {
+    Kind.TEXT: lambda: String(200), Kind.CODE: lambda: String(40), Kind.DATE: Date,
+    Kind.INTEGER: Integer, Kind.DECIMAL: Float, Kind.BOOLEAN: Boolean,
+}
+
+
+def _dataset_columns(dataset: Dataset) -> list[Column]:
+    columns = []
+    for f in dataset.fields:
+        if f.kind is Kind.BIRTH:
+            columns.append(Column("birth_year", Integer))
+        elif f.kind is Kind.LOCALITY:
+            columns.append(Column("locality_siruta", Integer))
+        elif not f.personal:
+            columns.append(Column(f.name, _TYPES[f.kind](), nullable=not f.required))
+    return columns
+
+
+def _dataset_table(dataset: Dataset) -> Table:
+    return Table(
+        dataset.name, metadata,
+        Column("id", Integer, primary_key=True),
+        Column("submission_id", Integer, ForeignKey("submissions.id"), nullable=False, index=True),
+        Column("file_hash", String(64), nullable=False),
+        Column("sheet", String(120), nullable=False),
+        Column("row", Integer, nullable=False),
+        Column("project", String(16), nullable=False),
+        Column("partner", String(64), nullable=False),
+        Column("period", String(7), nullable=False),
+        Column("person_key", String(32), nullable=False),
+        *_dataset_columns(dataset),
+    )
+
+
+dataset_tables: dict[str, Table] = {name: _dataset_table(d) for name, d in DATASETS.items()}
+
+
+def stored_columns(dataset: Dataset) -> list[str]:
+    """The contract columns a dataset table keeps (no personal fields)."""
+    skip = {"id", "submission_id", "file_hash", "sheet", "row", "project", "partner", "period"}
+    return [c.name for c in dataset_tables[dataset.name].columns if c.name not in skip]
