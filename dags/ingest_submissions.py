@@ -33,7 +33,7 @@ def ingest_submissions():
 
     @task(outlets=[WAREHOUSE_SUBMISSIONS], trigger_rule="none_failed")
     def summarise(results) -> dict:
-        return tasks.summarise(list(results))
+        return tasks.summarise(results)
 
     batches = find_batches()
     prepare_warehouse() >> batches

@@ -24,7 +24,7 @@ from .checks import Context, apply_checks
 from .contracts import Dataset, Kind
 from .findings import ERROR, WARNING, Finding, file_error
 from .localities import localities
-from .parsing import ROW, ParsedSheet, dataset_for_headers, dataset_for_sheet, parse_sheet
+from .parsing import ParsedSheet, RawSheet, dataset_for_headers, dataset_for_sheet, parse_sheet
 from .periods import (INFO_SHEETS, NAMING_HINT_EN, NAMING_HINT_RO, month_in_file_name,
                       month_in_workbook)
 from .reading import UnreadableFile, read_file
@@ -260,10 +260,7 @@ def _evaluate(path: Path, outcome: FileOutcome, engine: Engine, network: Network
     partner = network.partners[outcome.partner]
     context = Context(partner.county, outcome.period, localities())
     for dataset, sheet in dataset_sheets:
-        parsed = parse_sheet(dataset, sheet)
-        frame = _prepare(parsed, context, key, outcome.partner)
-        findings = validate_frame(dataset, frame) + _unknown_headers(parsed)
-        _locate(parsed, findings)
+        frame, findings = evaluate_sheet(dataset, sheet, context, key, outcome.partner)
         errors = sum(f.severity == ERROR for f in findings)
         warnings = sum(f.severity == WARNING for f in findings)
         status = REJECTED if errors else ACCEPTED
@@ -275,3 +272,14 @@ def _evaluate(path: Path, outcome: FileOutcome, engine: Engine, network: Network
             outcome.project, outcome.partner, dataset.name, outcome.period, outcome.file_name,
             outcome.file_hash, sheet.name, dt.datetime.now(dt.timezone.utc), status, len(frame),
             errors, warnings, [f.to_dict() for f in findings], ""), sheet_outcome))
+
+
+def evaluate_sheet(dataset: Dataset, sheet: RawSheet, context: Context, key: bytes,
+                   partner: str) -> tuple[pd.DataFrame, list[Finding]]:
+    """Parse, check and validate one sheet: the rows to load (no personal columns) and the
+    findings, located at the partner's sheet, column and rows."""
+    parsed = parse_sheet(dataset, sheet)
+    frame = _prepare(parsed, context, key, partner)
+    findings = validate_frame(dataset, frame) + _unknown_headers(parsed)
+    _locate(parsed, findings)
+    return frame, findings

@@ -6,6 +6,7 @@ import logging
 import shutil
 import traceback
 from collections import Counter
+from collections.abc import Sequence
 
 from . import pseudonym
 from .findings import file_error
@@ -76,8 +77,10 @@ def _set_aside(relative: str, settings: Settings, exc: Exception) -> FileOutcome
     return outcome
 
 
-def summarise(results: list[list[dict]]) -> dict:
-    files = [outcome for batch in results for outcome in batch]
+def summarise(results: Sequence[list[dict]]) -> dict:
+    # indexed, not iterated: iterating Airflow's lazy XCom sequence probes one item past the
+    # end and logs a spurious "XCom not found" error
+    files = [outcome for i in range(len(results)) for outcome in results[i]]
     counts = Counter(outcome["status"] for outcome in files)
     log.info("ingest: %s", dict(counts))
     if not any(s["status"] == ACCEPTED for outcome in files for s in outcome["submissions"]):

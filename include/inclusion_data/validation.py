@@ -74,4 +74,21 @@ def validate_frame(dataset: Dataset, frame: pd.DataFrame) -> list[Finding]:
         findings.append(Finding(rule=meta["rule"], severity=meta["severity"],
                                 message_en=meta["message_en"], message_ro=meta["message_ro"],
                                 field=meta["field"], rows=_rows(outcome.result)))
-    return findings
+    return _one_finding_per_cell(findings)
+
+
+# rule -> the rule it makes redundant on the same cell
+_SUPERSEDES = {"format": "required_value",  # unreadable, hence empty after parsing
+               "range": "unusual_value"}  # out of range, hence also unusually high
+
+
+def _one_finding_per_cell(findings: list[Finding]) -> list[Finding]:
+    """Each cell is reported by its most specific rule only."""
+    covered = {(_SUPERSEDES[f.rule], f.field, row) for f in findings if f.rule in _SUPERSEDES
+               for row in f.rows}
+    kept = []
+    for finding in findings:
+        finding.rows = [r for r in finding.rows if (finding.rule, finding.field, r) not in covered]
+        if finding.rows or finding.rule == "required_column":
+            kept.append(finding)
+    return kept

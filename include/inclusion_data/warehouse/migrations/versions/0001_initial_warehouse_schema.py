@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-21 06:56:19.072772
+Create Date: 2026-11-21 07:03:57.160786
 
 """
 from typing import Sequence, Union
@@ -72,7 +72,8 @@ def upgrade() -> None:
     sa.Column('findings', sa.Text(), nullable=False),
     sa.Column('stored_at', sa.String(length=500), nullable=False),
     sa.Column('superseded_by', sa.Integer(), nullable=True),
-    sa.PrimaryKeyConstraint('id')
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('file_hash', 'sheet', 'dataset', name='uq_submissions_file_sheet')
     )
     with op.batch_alter_table('submissions', schema=None) as batch_op:
         batch_op.create_index('ix_submissions_hash', ['file_hash'], unique=False)

@@ -1,0 +1,47 @@
+# Fresh machine: `make demo` runs the pipeline end to end, `make test` runs the tests.
+# Everything installs on first use from uv.lock into .venv (uv itself into .tools/).
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+UV_VERSION := 0.13.8
+UV := .tools/bin/uv
+PY := .venv/bin/python
+
+.PHONY: demo test up suites docs migration clean help
+
+help:
+	@echo "make demo       sample files -> Airflow DAG runs -> warehouse, reports, indicators (var/)"
+	@echo "make test       the test suite (needs PostgreSQL on 127.0.0.1:5432 for its PostgreSQL tests)"
+	@echo "make up         Airflow standalone (UI on http://localhost:8080) on the embedded default"
+	@echo "make suites     regenerate expectations/*.json from the dataset contracts"
+	@echo "make docs       regenerate the README's dataset and indicator tables"
+	@echo "make migration m=\"what changed\"  new Alembic migration from the schema"
+	@echo "make clean      remove var/ (all runtime state)"
+
+$(UV):
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+.venv/.installed: uv.lock pyproject.toml | $(UV)
+	$(UV) sync --frozen --python $(PYTHON)
+	@touch $@
+
+demo: .venv/.installed
+	$(PY) -m inclusion_data.demo
+
+test: .venv/.installed
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+up: .venv/.installed
+	$(PY) -m inclusion_data.local_airflow standalone
+
+suites: .venv/.installed
+	$(PY) -m inclusion_data.suites
+
+docs: .venv/.installed
+	$(PY) -m inclusion_data.docs
+
+migration: .venv/.installed
+	$(PY) -m alembic revision --autogenerate -m "$(m)"
+
+clean:
+	rm -rf var

@@ -1,0 +1,67 @@
+"""README sections generated from the contracts and the indicator catalogue, so they cannot
+drift: ``make docs`` rewrites them, a test fails while they differ."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from .checks import all_checks
+from .contracts import DATASETS, Kind
+from .indicators import catalogue
+from .vocabularies import vocabulary
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+_KIND = {Kind.TEXT: "text", Kind.CODE: "list", Kind.DATE: "date", Kind.BIRTH: "date or year",
+         Kind.INTEGER: "whole number", Kind.DECIMAL: "number", Kind.BOOLEAN: "Da/Nu",
+         Kind.CNP: "CNP", Kind.LOCALITY: "SIRUTA locality"}
+
+
+def datasets_section() -> str:
+    out = []
+    for dataset in DATASETS.values():
+        out.append(f"#### {dataset.name} — sheet `{dataset.sheet_names[0]}` / `{dataset.sheet_names[1]}`\n")
+        out.append("| column (ro / en) | type | required | allowed values or range | stored |")
+        out.append("|---|---|---|---|---|")
+        for f in dataset.fields:
+            if f.kind is Kind.CODE:
+                allowed = ", ".join(t.ro for t in vocabulary(f.vocabulary).terms)
+            elif f.minimum is not None:
+                allowed = f"{f.minimum:g}–{f.maximum:g}" + (f" (warning above {f.usual_maximum:g})"
+                                                           if f.usual_maximum else "")
+            else:
+                allowed = ""
+            stored = "no (personal: pseudonymised, then dropped)" if f.personal else "yes"
+            if f.kind is Kind.BIRTH:
+                stored = "birth year only"
+            out.append(f"| {f.ro} / {f.en} | {_KIND[f.kind]} | {'yes' if f.required else ''} | "
+                       f"{allowed} | {stored} |")
+        rules = "; ".join(f"`{c.name}` ({c.severity})" for c in all_checks(dataset))
+        out.append(f"\nRow rules: {rules}; `duplicate_row` (error) on "
+                   f"{', '.join(dataset.unique_key)}.\n")
+    return "\n".join(out)
+
+
+def indicators_section() -> str:
+    out = ["| id | name (ro / en) | definition | dataset, measure, filters | breakdowns |",
+           "|---|---|---|---|---|"]
+    for i in catalogue().values():
+        filters = ", ".join(f"{k} = {v}" for k, v in i.filters.items())
+        out.append(f"| `{i.id}` | {i.name_ro} / {i.name_en} | {i.definition_en} | {i.dataset}, "
+                   f"{i.measure}{', ' + filters if filters else ''} | {', '.join(i.dimensions)} |")
+    return "\n".join(out)
+
+
+SECTIONS = {"datasets": datasets_section, "indicators": indicators_section}
+
+
+def render(text: str) -> str:
+    for name, build in SECTIONS.items():
+        pattern = re.compile(rf"(<!-- BEGIN generated:{name} -->\n).*?(<!-- END generated:{name} -->)", re.S)
+        text = pattern.sub(lambda m: m.group(1) + build() + "\n" + m.group(2), text)
+    return text
+
+
+if __name__ == "__main__":
+    README.write_text(render(README.read_text("utf-8")), "utf-8")
+    print(f"updated {README}")

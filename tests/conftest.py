@@ -1,0 +1,81 @@
+"""Test set-up: every test runs against its own temporary INCLUSION_HOME; Airflow (imported
+only after its environment is set here) keeps one SQLite metadata database per session."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import uuid
+from pathlib import Path
+
+_SESSION_HOME = Path(tempfile.mkdtemp(prefix="inclusion-tests-"))
+os.environ["INCLUSION_HOME"] = str(_SESSION_HOME)
+os.environ["INCLUSION_SETTLE_SECONDS"] = "0"
+os.environ["INCLUSION_PSEUDONYM_KEY"] = "test-key-not-secret"
+os.environ.setdefault("AIRFLOW__LOGGING__LOGGING_LEVEL", "WARNING")
+os.environ.pop("WAREHOUSE_URL", None)
+for name in [n for n in os.environ if n.startswith("AIRFLOW__") and n != "AIRFLOW__LOGGING__LOGGING_LEVEL"]:
+    del os.environ[name]
+os.environ.pop("AIRFLOW_HOME", None)
+
+from inclusion_data import local_airflow  # noqa: E402
+from inclusion_data.settings import Settings  # noqa: E402
+
+local_airflow.configure(Settings.from_env())
+
+import pytest  # noqa: E402
+
+from inclusion_data.reference import load_network  # noqa: E402
+from inclusion_data.warehouse.engine import make_engine, migrate  # noqa: E402
+from inclusion_data.warehouse.load import sync_reference  # noqa: E402
+
+
+POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL",
+                                    "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def warehouse_url(request, tmp_path):
+    """Every warehouse test runs on the embedded SQLite and on a PostgreSQL database of its
+    own, created and dropped here. A PostgreSQL that cannot be reached fails the test."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'var' / 'warehouse.sqlite'}"
+        return
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    name = f"inclusion_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def settings(tmp_path, monkeypatch, warehouse_url) -> Settings:
+    """A fresh runtime home with a migrated warehouse holding the reference data."""
+    monkeypatch.setenv("INCLUSION_HOME", str(tmp_path / "var"))
+    monkeypatch.setenv("WAREHOUSE_URL", warehouse_url)
+    current = Settings.from_env()
+    current.make_dirs()
+    migrate(current.warehouse_url)
+    sync_reference(make_engine(current.warehouse_url), load_network())
+    return current
+
+
+@pytest.fixture
+def engine(settings):
+    engine = make_engine(settings.warehouse_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def airflow_db():
+    local_airflow.init_metadata_db()
+    return local_airflow.load_dags()

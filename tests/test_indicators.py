@@ -1,0 +1,78 @@
+"""Indicators from the warehouse agree with a brute-force recount of the loaded rows."""
+
+import datetime as dt
+
+import pandas as pd
+from sqlalchemy import select
+
+from inclusion_data.indicators import ALL, TOTAL, build_indicator_values, catalogue
+from inclusion_data.ingest import discover, process_file
+from inclusion_data.reference import load_network
+from inclusion_data.warehouse import schema
+from workbooks import CNP_F_2008, CNP_M_1985, beneficiary, write_xlsx
+
+CHILD = {"cnp": CNP_F_2008, "sex": "F", "birth_date": 2008, "vulnerable_group": "Copil în situație de risc"}
+
+
+def _load(settings, engine):
+    inbox = settings.inbox
+    write_xlsx(inbox / "TWAM/asoc-cluj/a_2016-02.xlsx", {"Beneficiari": [
+        beneficiary(service_date=dt.date(2016, 2, 3)), beneficiary(**CHILD, service_date=dt.date(2016, 2, 3))]})
+    write_xlsx(inbox / "TWAM/asoc-cluj/a_2016-03.xlsx", {"Beneficiari": [
+        beneficiary(), beneficiary(service="Logopedie"),
+        beneficiary(cnp=None, person_code="K9", sex="F", birth_date=None, locality="Huedin")]})
+    write_xlsx(inbox / "TWAM/asoc-bihor/b_2016-03.xlsx", {"Beneficiari": [
+        beneficiary(**CHILD, locality="Oradea"), beneficiary(cnp=None, person_code="K9", sex="F",
+                                                             birth_date=None, locality="Diosig")]})
+    write_xlsx(inbox / "ALBA/speromax/c_2016-03.xlsx", {
+        "Beneficiari": [beneficiary(locality="Alba Iulia", service="Servicii ale centrului de resurse")],
+        "Voluntari": [{"person_code": "V1", "sex": "F", "age": 30, "locality": "Alba Iulia",
+                       "role": "Altele", "hours": "2,5"},
+                      {"cnp": CNP_M_1985, "sex": "M", "age": 31, "locality": "Oarda",
+                       "role": "Altele", "hours": 4}]})
+    for relative in discover(settings):
+        assert process_file(relative, settings, engine, load_network(), b"k").status == "accepted"
+    build_indicator_values(engine)
+
+
+def _frame(engine, table):
+    with engine.connect() as conn:
+        return pd.DataFrame(conn.execute(select(table)).mappings().all())
+
+
+def test_unique_counts_at_every_level_match_a_recount(settings, engine):
+    _load(settings, engine)
+    values = _frame(engine, schema.indicator_values)
+    rows = _frame(engine, schema.dataset_tables["beneficiaries"])
+    for level in [("project", "partner"), ("project",), ()]:
+        for by_month in (True, False):
+            keys = list(level) + (["period"] if by_month else [])
+            expected = rows.groupby(keys)["person_key"].nunique() if keys else \
+                pd.Series({(): rows["person_key"].nunique()})
+            got = values[(values.indicator_id == "persons_assisted") & (values.dimension == TOTAL)]
+            got = got[(got.partner != ALL) == ("partner" in level)]
+            got = got[(got.project != ALL) == ("project" in level)]
+            got = got[(got.period != TOTAL) == by_month]
+            assert len(got) == len(expected) > 0
+            for _, row in got.iterrows():
+                key = tuple(row[k] for k in keys)
+                assert row["value"] == expected[key if len(key) > 1 else (key[0] if key else ())]
+
+
+def test_the_people_shared_across_partners_and_projects_count_once(settings, engine):
+    _load(settings, engine)
+    values = _frame(engine, schema.indicator_values).set_index(
+        ["indicator_id", "project", "partner", "period", "dimension", "category"])["value"]
+    total = ("persons_assisted", ALL, ALL, TOTAL, TOTAL, TOTAL)
+    by_project = [values[("persons_assisted", p, ALL, TOTAL, TOTAL, TOTAL)] for p in ("TWAM", "ALBA")]
+    # the man with CNP_M_1985 is served in both projects, the girl by both TWAM partners;
+    # K9 is a partner's own code, so the two partners' K9 are two different people
+    assert values[total] == 4 and sum(by_project) == 5
+    assert values[("persons_assisted", "TWAM", ALL, TOTAL, TOTAL, TOTAL)] == 4
+    assert values[("persons_assisted", "TWAM", "asoc-cluj", "2016-03", TOTAL, TOTAL)] == 2
+    assert values[("persons_assisted", "TWAM", "asoc-cluj", TOTAL, TOTAL, TOTAL)] == 3
+    assert values[("persons_assisted", "TWAM", "asoc-cluj", "2016-03", "service", "speech_therapy")] == 1
+    assert values[("localities_reached", ALL, ALL, TOTAL, TOTAL, TOTAL)] == 5
+    assert values[("volunteer_hours", "ALBA", "speromax", "2016-03", TOTAL, TOTAL)] == 6.5
+    assert values[("volunteers", ALL, ALL, TOTAL, "sex", "F")] == 1
+    assert set(values.index.get_level_values(0)) == set(catalogue())

@@ -1,0 +1,53 @@
+"""What is generated or migrated agrees with its single source: the contracts and the schema."""
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect
+
+from inclusion_data.contracts import DATASETS
+from inclusion_data.suites import build_suite, load_suite
+from inclusion_data.warehouse.engine import make_engine, migrate
+from inclusion_data.warehouse.schema import metadata
+
+
+def test_committed_suites_match_the_contracts():
+    for name, dataset in DATASETS.items():
+        assert load_suite(name) == build_suite(dataset), f"run `make suites` ({name})"
+
+
+def test_every_expectation_says_rule_severity_and_message():
+    for name in DATASETS:
+        for expectation in load_suite(name)["expectations"]:
+            meta = expectation["meta"]
+            assert meta["severity"] in ("error", "warning")
+            assert meta["rule"] and meta["message_en"] and meta["message_ro"]
+
+
+def test_migrations_build_the_schema_of_the_code(tmp_path):
+    url = f"sqlite:///{tmp_path / 'w.sqlite'}"
+    migrate(url)
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), metadata)
+    assert diff == [], "run `make migration m=...`"
+    assert set(metadata.tables) <= set(inspect(engine).get_table_names())
+
+
+def test_migrations_go_down_and_up_again(tmp_path):
+    url = f"sqlite:///{tmp_path / 'w.sqlite'}"
+    migrate(url)
+    from alembic import command
+
+    from inclusion_data.warehouse.engine import alembic_config
+
+    command.downgrade(alembic_config(url), "base")
+    assert set(inspect(make_engine(url)).get_table_names()) == {"alembic_version"}
+    migrate(url)
+    assert set(metadata.tables) <= set(inspect(make_engine(url)).get_table_names())
+
+
+def test_readme_tables_match_the_contracts_and_catalogue():
+    from inclusion_data.docs import README, render
+
+    text = README.read_text("utf-8")
+    assert render(text) == text, "run `make docs`"
