@@ -15,12 +15,19 @@ def test_committed_suites_match_the_contracts():
         assert load_suite(name) == build_suite(dataset), f"run `make suites` ({name})"
 
 
-def test_every_expectation_says_rule_severity_and_message():
+def test_every_expectation_is_valid_gx_with_rule_severity_and_message():
+    from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
+
+    from inclusion_data.validation import _suite
+
     for name in DATASETS:
-        for expectation in load_suite(name)["expectations"]:
+        spec = load_suite(name)
+        for expectation in spec["expectations"]:
+            ExpectationConfiguration(**expectation).to_domain_obj()  # raises on a bad entry
             meta = expectation["meta"]
-            assert meta["severity"] in ("error", "warning")
+            assert expectation["severity"] in ("critical", "warning")
             assert meta["rule"] and meta["message_en"] and meta["message_ro"]
+        assert len(_suite(name).expectations) == len(spec["expectations"])
 
 
 def test_migrations_build_the_schema_of_the_code(tmp_path):

@@ -1,8 +1,8 @@
 """Great Expectations suites, generated from the contracts and versioned in ``expectations/``.
 
-Each expectation carries ``meta``: the rule, its severity (error rejects the submission,
-warning loads it flagged), the contract field it is about and the message shown to the
-partner in Romanian and English. ``make suites`` rewrites the files; a test fails when the
+Each expectation has GX's ``severity`` (critical: the submission is rejected; warning: it
+loads, flagged) and ``meta``: the rule, the contract field it is about and the message shown
+to the partner in Romanian and English. ``make suites`` rewrites the files; a test fails when the
 committed suites differ from the contracts.
 """
 
@@ -13,6 +13,7 @@ from pathlib import Path
 
 from .checks import CHECK_FLAG, all_checks
 from .contracts import DATASETS, Dataset, Field, Kind
+from .findings import ERROR, WARNING
 from .parsing import FORMAT_FLAG
 from .vocabularies import vocabulary
 
@@ -31,10 +32,12 @@ def _number(value: float) -> str:
     return f"{value:g}"
 
 
+_GX_SEVERITY = {ERROR: "critical", WARNING: "warning"}
+
+
 def _expectation(kind: str, rule: str, severity: str, field: str, en: str, ro: str, **kwargs) -> dict:
-    return {"type": kind, "kwargs": kwargs,
-            "meta": {"rule": rule, "severity": severity, "field": field,
-                     "message_en": en, "message_ro": ro}}
+    return {"type": kind, "kwargs": kwargs, "severity": _GX_SEVERITY[severity],
+            "meta": {"rule": rule, "field": field, "message_en": en, "message_ro": ro}}
 
 
 def _field_expectations(f: Field) -> list[dict]:

@@ -16,7 +16,7 @@ from functools import cache
 import pandas as pd
 
 from .contracts import Dataset
-from .findings import Finding
+from .findings import ERROR, WARNING, Finding
 from .parsing import ROW
 from .suites import load_suite
 
@@ -34,9 +34,12 @@ RESULT_FORMAT = {
 def _batch_definition():
     logging.getLogger("great_expectations").setLevel(logging.WARNING)
     import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
 
+    # this module sets its own level to INFO on import
+    logging.getLogger("great_expectations.data_context.types.base").setLevel(logging.WARNING)
     context = gx.get_context(mode="ephemeral")
-    context.variables.progress_bars = {"globally": False}
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
     source = context.data_sources.add_pandas("submissions")
     return source.add_dataframe_asset("sheet").add_batch_definition_whole_dataframe("whole_sheet")
 
@@ -44,9 +47,17 @@ def _batch_definition():
 @cache
 def _suite(dataset_name: str):
     import great_expectations as gx
+    from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
 
     spec = load_suite(dataset_name)
-    return gx.ExpectationSuite(name=spec["name"], expectations=spec["expectations"], meta=spec["meta"])
+    for expectation in spec["expectations"]:  # raises where ExpectationSuite would silently drop
+        ExpectationConfiguration(**expectation).to_domain_obj()
+    return gx.ExpectationSuite(**spec)
+
+
+def severity_of(gx_severity: str) -> str:
+    """GX's severity of an expectation as the pipeline's policy: critical rejects."""
+    return ERROR if gx_severity == "critical" else WARNING
 
 
 def _rows(result: dict) -> list[int]:
@@ -71,7 +82,7 @@ def validate_frame(dataset: Dataset, frame: pd.DataFrame) -> list[Finding]:
         column = config.kwargs.get("column")
         if config.type != "expect_column_to_exist" and column is not None and column not in present:
             continue  # a missing required column is reported once, by its own rule
-        findings.append(Finding(rule=meta["rule"], severity=meta["severity"],
+        findings.append(Finding(rule=meta["rule"], severity=severity_of(config.severity.value),
                                 message_en=meta["message_en"], message_ro=meta["message_ro"],
                                 field=meta["field"], rows=_rows(outcome.result)))
     return _one_finding_per_cell(findings)
