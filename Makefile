@@ -6,12 +6,13 @@ UV_VERSION := 0.13.8
 UV := .tools/bin/uv
 PY := .venv/bin/python
 
-.PHONY: demo test up suites docs migration clean help
+.PHONY: demo test up bench suites docs migration clean help
 
 help:
 	@echo "make demo       sample files -> Airflow DAG runs -> warehouse, reports, indicators (var/)"
 	@echo "make test       the test suite (needs PostgreSQL on 127.0.0.1:5432 for its PostgreSQL tests)"
 	@echo "make up         Airflow standalone (UI on http://localhost:8080) on the embedded default"
+	@echo "make bench      ingest throughput and memory, reader comparison (figures printed)"
 	@echo "make suites     regenerate expectations/*.json from the dataset contracts"
 	@echo "make docs       regenerate the README's dataset and indicator tables"
 	@echo "make migration m=\"what changed\"  new Alembic migration from the schema"
@@ -33,6 +34,9 @@ test: .venv/.installed
 
 up: .venv/.installed
 	$(PY) -m inclusion_data.local_airflow standalone
+
+bench: .venv/.installed
+	$(PY) benchmarks/ingest.py $(BENCH_ARGS)
 
 suites: .venv/.installed
 	$(PY) -m inclusion_data.suites

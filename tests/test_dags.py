@@ -64,7 +64,15 @@ def test_both_dags_run_end_to_end(settings, engine, airflow_db, tmp_path):
     assert statuses["rejected"] == 1 and statuses["superseded"] >= 1 and statuses["accepted"] > 20
     [rejected] = rejected_files
     assert rejected.startswith("rejected/TWAM/asoc-bihor/")
-    assert (settings.home / (rejected + ".report.html")).exists()
+    report = (settings.home / (rejected + ".report.html")).read_text("utf-8")
+    for expected in ("TWAM_asoc-bihor_2016-02.ods", "Beneficiaries", "cnp_valid", "locality_in_county",
+                     "service_date_in_reporting_month", "allowed_value", "„CNP”", "„Locality”"):
+        assert expected in report
+    sent = pd.read_excel(samples / "round1/TWAM/asoc-bihor/TWAM_asoc-bihor_2016-02.ods",
+                         sheet_name=None, dtype=str)
+    personal = {v for sheet in sent.values() for column in ("Full name", "CNP", "Person code")
+                if column in sheet for v in sheet[column].dropna()}
+    assert len(personal) > 50 and not [v for v in personal if v in report]
     archived = [p for p in settings.archive.rglob("*") if p.is_file() and "report" not in p.name]
     assert len(archived) == len(files) - 1
 

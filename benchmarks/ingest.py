@@ -1,0 +1,114 @@
+"""Throughput and memory of the ingest path, printed (not asserted: machines differ).
+
+    make bench                       # defaults: 100 files of 200 rows, 100k-row read test
+    .venv/bin/python benchmarks/ingest.py --files 400 --rows 300 --read-rows 1000000
+
+Measures: reading a large xlsx with fastexcel (what the pipeline uses) against python-calamine
+and pandas+openpyxl; then a night's worth of partner files through ``process_batch`` on a
+temporary SQLite warehouse (files per second, seconds per file, peak memory).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def bench_read(rows: int, directory: Path) -> None:
+    import fastexcel
+    import openpyxl
+    import pandas as pd
+    from python_calamine import CalamineWorkbook
+
+    from inclusion_data.reading import read_file
+
+    path = directory / "big.xlsx"
+    book = openpyxl.Workbook(write_only=True)
+    sheet = book.create_sheet("Beneficiari")
+    sheet.append(["CNP", "Nume și prenume", "Sex", "Etnie", "Localitate", "Serviciu", "Data", "Număr ședințe"])
+    for i in range(rows):
+        sheet.append([f"1850314{i % 1000000:06d}", f"Nume {i}", "M", "Romă", "Cojocna", "Logopedie",
+                      "14.03.2016", i % 5 + 1])
+    book.save(path)
+    print(f"read {rows} rows x 8 columns ({path.stat().st_size / 1e6:.1f} MB xlsx)")
+    timings = {
+        "fastexcel, all cells as text (pipeline reader)": lambda: fastexcel.read_excel(path).load_sheet(
+            0, header_row=None, dtypes="string").to_arrow(),
+        "inclusion_data.reading.read_file (fastexcel + row numbers)": lambda: read_file(path),
+        "python-calamine to_python": lambda: CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python(),
+        "pandas + openpyxl": lambda: pd.read_excel(path, engine="openpyxl"),
+    }
+    for label, run in timings.items():
+        start = time.perf_counter()
+        run()
+        print(f"  {label:60s} {time.perf_counter() - start:7.2f} s")
+
+
+def bench_ingest(files: int, rows: int, directory: Path) -> None:
+    os.environ["INCLUSION_HOME"] = str(directory / "var")
+    os.environ["INCLUSION_PSEUDONYM_KEY"] = "benchmark"
+    os.environ["INCLUSION_SETTLE_SECONDS"] = "0"
+    os.environ.pop("WAREHOUSE_URL", None)
+    from inclusion_data import tasks
+    from inclusion_data.demo.sample_data import PARTNERS, _Generator, write_submission
+    from inclusion_data.settings import Settings
+
+    settings = Settings.from_env()
+    tasks.prepare_warehouse()
+    generator = _Generator(seed=1)
+    styles = [s for s in PARTNERS if s.file_format != "csv"]
+    made = 0
+    while made < files:
+        style = styles[made % len(styles)]
+        period = f"2016-{made // len(styles) % 12 + 1:02d}"
+        unique: dict = {}
+        while len(unique) < rows:
+            for row in generator.beneficiaries(style, period):
+                unique.setdefault((row["cnp"] or row["person_code"], row["service"], row["service_date"]), row)
+        tables = {"beneficiaries": list(unique.values())[:rows]}
+        # a distinct file per iteration: vary the folder through the suffix
+        write_submission(settings.inbox, style, period, tables, suffix=f"_{made:04d}")
+        made += 1
+    start_import = time.perf_counter()
+    from inclusion_data import validation
+
+    validation._batch_definition()
+    warm = time.perf_counter() - start_import
+    paths = tasks.find_batches(batch_size=files)[0]
+    start = time.perf_counter()
+    results = tasks.process_batch(paths)
+    elapsed = time.perf_counter() - start
+    statuses = {r["status"] for r in results}
+    print(f"ingest {files} files x {rows} beneficiary rows in one batch ({statuses})")
+    print(f"  GX import + context (paid once per mapped task)          {warm:7.2f} s")
+    print(f"  processing                                               {elapsed:7.2f} s")
+    print(f"  per file                                                 {elapsed / files:7.3f} s")
+    print(f"  files per minute                                         {files / elapsed * 60:7.0f}")
+    print(f"  peak memory of the process                               {_peak_mb():7.0f} MB")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--files", type=int, default=100)
+    parser.add_argument("--rows", type=int, default=200)
+    parser.add_argument("--read-rows", type=int, default=100_000)
+    args = parser.parse_args()
+    directory = Path(tempfile.mkdtemp(prefix="inclusion-bench-"))
+    try:
+        bench_read(args.read_rows, directory)
+        bench_ingest(args.files, args.rows, directory)
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
