@@ -1,20 +1,18 @@
 """Pick up partner files from the inbox, validate and load them, file them with their report."""
 
-from datetime import timedelta
-
-import pendulum
 from airflow.sdk import dag, task
 
 from inclusion_data import tasks
 from inclusion_data.assets import WAREHOUSE_SUBMISSIONS
+from inclusion_data.scheduling import INGEST_CRON, START_DATE, default_args
 
 
 @dag(
-    schedule="*/30 * * * *",
-    start_date=pendulum.datetime(2026, 1, 1, tz="Europe/Bucharest"),
+    schedule=INGEST_CRON,
+    start_date=START_DATE,
     catchup=False,
     max_active_runs=1,
-    default_args={"retries": 2, "retry_delay": timedelta(minutes=1)},
+    default_args=default_args(retry_minutes=1),
     tags=["inclusion", "ingest"],
     doc_md=__doc__,
 )

@@ -1,23 +1,21 @@
 """Rebuild the indicator table and publish it: nightly, and whenever new data was loaded."""
 
-from datetime import timedelta
-
-import pendulum
 from airflow.sdk import AssetOrTimeSchedule, CronTriggerTimetable, dag, task
 
 from inclusion_data import tasks
 from inclusion_data.assets import WAREHOUSE_SUBMISSIONS
+from inclusion_data.scheduling import PUBLISH_CRON, START_DATE, TIMEZONE, default_args
 
 
 @dag(
     schedule=AssetOrTimeSchedule(
-        timetable=CronTriggerTimetable("0 2 * * *", timezone="Europe/Bucharest"),
+        timetable=CronTriggerTimetable(PUBLISH_CRON, timezone=TIMEZONE),
         assets=[WAREHOUSE_SUBMISSIONS],
     ),
-    start_date=pendulum.datetime(2026, 1, 1, tz="Europe/Bucharest"),
+    start_date=START_DATE,
     catchup=False,
     max_active_runs=1,
-    default_args={"retries": 2, "retry_delay": timedelta(minutes=2)},
+    default_args=default_args(retry_minutes=2),
     tags=["inclusion", "publish"],
     doc_md=__doc__,
 )
