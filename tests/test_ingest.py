@@ -129,3 +129,19 @@ def test_one_failing_file_does_not_stop_the_batch(settings, engine, monkeypatch)
     assert (settings.home / results["TWAM/asoc-cluj/a_2016-03.xlsx"]["stored_at"]).exists()
     assert results["TWAM/asoc-bihor/b_2016-03.xlsx"]["status"] in ("accepted", "rejected")
     assert results["TWAM/asoc-bihor/b_2016-03.xlsx"]["submissions"]
+
+
+def test_an_unreachable_warehouse_fails_the_task_and_leaves_the_file_in_the_inbox(settings, monkeypatch):
+    import pytest
+    from sqlalchemy.exc import OperationalError
+
+    _drop(settings, "a_2016-03.xlsx", [beneficiary()])
+
+    def warehouse_down(*args):
+        raise OperationalError("INSERT", {}, Exception("connection refused"))
+
+    monkeypatch.setattr(tasks, "process_file", warehouse_down)
+    with pytest.raises(OperationalError):
+        tasks.process_batch(discover(settings))
+    assert (settings.inbox / "TWAM/asoc-cluj/a_2016-03.xlsx").exists()
+    assert not any(settings.rejected.rglob("*.xlsx"))

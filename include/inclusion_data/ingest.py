@@ -186,13 +186,16 @@ def process_file(relative: str, settings: Settings, engine: Engine, network: Net
         outcome.status = REJECTED
     destination = _destination(settings, outcome, dt.datetime.now(dt.timezone.utc))
     outcome.stored_at = str(destination.relative_to(settings.home))
-    for record, sheet_outcome in records:
-        record.stored_at = outcome.stored_at
-        try:
-            sheet_outcome.submission_id = record_submission(
-                engine, record, frames.get(sheet_outcome.sheet) if record.status == ACCEPTED else None)
-        except IntegrityError:  # the same file, loaded meanwhile by a parallel task
-            outcome.status = DUPLICATE
+    try:
+        with engine.begin() as conn:  # all of a file's submissions, or none of them
+            for record, sheet_outcome in records:
+                record.stored_at = outcome.stored_at
+                sheet_outcome.submission_id = record_submission(
+                    conn, record, frames.get(sheet_outcome.sheet) if record.status == ACCEPTED else None)
+    except IntegrityError:  # the same file, loaded meanwhile by a parallel task
+        outcome.status = DUPLICATE
+        for _, sheet_outcome in records:
+            sheet_outcome.submission_id = None
     destination.parent.mkdir(parents=True, exist_ok=True)
     shutil.move(path, destination)
     outcome.report = str(write_file_report(outcome, destination, received).relative_to(settings.home))

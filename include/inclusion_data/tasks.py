@@ -8,6 +8,8 @@ import traceback
 from collections import Counter
 from collections.abc import Sequence
 
+from sqlalchemy.exc import InterfaceError, OperationalError
+
 from . import pseudonym
 from .findings import file_error
 from .indicators import build_indicator_values
@@ -21,7 +23,8 @@ from .warehouse.load import ACCEPTED, REJECTED, sync_reference
 
 log = logging.getLogger(__name__)
 
-BATCH_SIZE = 25  # files per mapped task: Great Expectations' start-up is paid once per batch
+BATCH_SIZE = 25
+INFRASTRUCTURE_ERRORS = (OperationalError, InterfaceError, OSError)  # files per mapped task: Great Expectations' start-up is paid once per batch
 
 
 def prepare_warehouse() -> None:
@@ -48,6 +51,8 @@ def process_batch(paths: list[str]) -> list[dict]:
             continue  # taken by an earlier try of this task
         try:
             results.append(process_file(relative, settings, engine, network, key).summary())
+        except INFRASTRUCTURE_ERRORS:
+            raise  # the warehouse or the disk is away: the file stays in the inbox, Airflow retries
         except Exception as exc:  # keep the file and say so; the log has the trace for engineers
             log.error("%s could not be processed: %s\n%s", relative, type(exc).__name__,
                       traceback.format_exc(limit=5))

@@ -51,21 +51,20 @@ def _records(frame: pd.DataFrame, columns: list[str]) -> list[dict]:
     return subset.where(subset.notna(), None).to_dict("records")
 
 
-def record_submission(engine: Engine, record: SubmissionRecord, rows: pd.DataFrame | None) -> int:
-    """Insert the submission; when accepted, load its rows and supersede the older version,
-    all in one transaction. Returns the submission id."""
+def record_submission(conn: Connection, record: SubmissionRecord, rows: pd.DataFrame | None) -> int:
+    """Insert the submission; when accepted, load its rows and supersede the older version.
+    Runs in the caller's transaction (one per file). Returns the submission id."""
     s = schema.submissions
     key = (s.c.project == record.project) & (s.c.partner == record.partner) & \
           (s.c.dataset == record.dataset) & (s.c.period == record.period)
-    with engine.begin() as conn:
-        earlier = conn.scalar(select(func.count()).select_from(s).where(key & (s.c.status != REJECTED)))
-        values = {**record.__dict__, "findings": json.dumps(record.findings, ensure_ascii=False),
-                  "version": earlier + 1}
-        submission_id = conn.execute(insert(s).values(**values)).inserted_primary_key[0]
-        if record.status == ACCEPTED:
-            conn.execute(update(s).where(key & (s.c.status == ACCEPTED) & (s.c.id != submission_id))
-                         .values(status=SUPERSEDED, superseded_by=submission_id))
-            _insert_rows(conn, record, submission_id, rows)
+    earlier = conn.scalar(select(func.count()).select_from(s).where(key & (s.c.status != REJECTED)))
+    values = {**record.__dict__, "findings": json.dumps(record.findings, ensure_ascii=False),
+              "version": earlier + 1}
+    submission_id = conn.execute(insert(s).values(**values)).inserted_primary_key[0]
+    if record.status == ACCEPTED:
+        conn.execute(update(s).where(key & (s.c.status == ACCEPTED) & (s.c.id != submission_id))
+                     .values(status=SUPERSEDED, superseded_by=submission_id))
+        _insert_rows(conn, record, submission_id, rows)
     return submission_id
 
 
