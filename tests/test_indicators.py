@@ -76,3 +76,48 @@ def test_the_people_shared_across_partners_and_projects_count_once(settings, eng
     assert values[("volunteer_hours", "ALBA", "speromax", "2016-03", TOTAL, TOTAL)] == 6.5
     assert values[("volunteers", ALL, ALL, TOTAL, "sex", "F")] == 1
     assert set(values.index.get_level_values(0)) == set(catalogue())
+
+
+def test_breakdowns_by_county_and_age_group(settings, engine):
+    _load(settings, engine)
+    values = _frame(engine, schema.indicator_values).set_index(
+        ["indicator_id", "project", "partner", "period", "dimension", "category"])["value"]
+    county = {c: values[("persons_assisted", ALL, ALL, TOTAL, "county", c)] for c in ("Cluj", "Bihor", "Alba")}
+    assert county == {"Cluj": 3, "Bihor": 2, "Alba": 1}  # the girl is counted in both counties
+    assert values[("persons_assisted", ALL, ALL, TOTAL, "age_group", "30-64")] == 1  # born 1985
+    assert values[("persons_assisted", ALL, ALL, TOTAL, "age_group", "6-13")] == 1   # born 2008
+    assert values[("volunteers", "ALBA", ALL, TOTAL, "age_group", "30-64")] == 2
+
+
+def _training(**overrides):
+    row = {"person_code": "S1", "name": "A B", "activity_type": "Seminar", "title": "Legislație",
+           "start_date": "01.03.2016", "end_date": "01.03.2016", "hours": "4",
+           "participant_category": "Specialist", "institution_type": "ONG", "completed": "Da",
+           "certified": "Nu"}
+    return {**row, **overrides}
+
+
+def test_events_participations_and_professionals(settings, engine):
+    write_xlsx(settings.inbox / "TWAM/asoc-cluj/t_2016-03.xlsx", {"Instruiri": [
+        _training(), _training(person_code="S2", participant_category="Factor de decizie",
+                               institution_type="Instituție publică"),
+        _training(start_date="08.03.2016", end_date="08.03.2016"),  # S1 again, a second seminar
+        _training(person_code="B1", participant_category="Beneficiar", activity_type="Atelier de lucru"),
+        _training(person_code="Q1", activity_type="Curs de calificare", participant_category="Beneficiar",
+                  certified="Da", hours="120")]})
+    write_xlsx(settings.inbox / "TWAM/asoc-bihor/t_2016-03.xlsx", {"Instruiri": [
+        _training(person_code="X5")]})  # the same seminar, reported by the other partner
+    for relative in discover(settings):
+        assert process_file(relative, settings, engine, load_network(), b"k").status == "accepted"
+    build_indicator_values(engine)
+    values = _frame(engine, schema.indicator_values).set_index(
+        ["indicator_id", "project", "partner", "period", "dimension", "category"])["value"]
+    project = ("TWAM", ALL, TOTAL)
+    assert values[("events_held", *project, "activity_type", "seminar")] == 2
+    assert values[("events_held", *project, "activity_type", "workshop")] == 1
+    assert values[("events_held", *project, TOTAL, TOTAL)] == 3  # the qualification course is no event
+    assert values[("event_participants", *project, "activity_type", "seminar")] == 4
+    # S1 (at two seminars: one person), S2 and X5; the workshop's B1 is a beneficiary
+    assert values[("professionals_trained", *project, TOTAL, TOTAL)] == 3
+    assert values[("professionals_trained", *project, "participant_category", "decision_maker")] == 1
+    assert values[("persons_certified", *project, TOTAL, TOTAL)] == 1

@@ -43,12 +43,16 @@ def datasets_section() -> str:
 
 
 def indicators_section() -> str:
-    out = ["| id | name (ro / en) | definition | dataset, measure, filters | breakdowns |",
-           "|---|---|---|---|---|"]
+    out = ["| id | name (ro / en) | definition | dataset, measure, filters | broken down by | counts persons |",
+           "|---|---|---|---|---|---|"]
     for i in catalogue().values():
-        filters = ", ".join(f"{k} = {v}" for k, v in i.filters.items())
+        filters = ", ".join(f"{k} = {'/'.join(map(str, v)) if isinstance(v, list) else v}"
+                            for k, v in i.filters.items())
+        measure = i.measure if not i.threshold else \
+            f"{i.threshold['per']}s with ≥{i.threshold['min_persons']} persons in ≥{i.threshold['min_localities']} localities"
         out.append(f"| `{i.id}` | {i.name_ro} / {i.name_en} | {i.definition_en} | {i.dataset}, "
-                   f"{i.measure}{', ' + filters if filters else ''} | {', '.join(i.dimensions)} |")
+                   f"{measure}{'; ' + filters if filters else ''} | {', '.join(i.dimensions)} | "
+                   f"{'yes' if i.counts_persons else 'no'} |")
     return "\n".join(out)
 
 

@@ -14,13 +14,14 @@ from functools import cache
 from importlib.resources import files
 
 import yaml
-from sqlalchemy import Engine, func, insert, literal, select
+from sqlalchemy import Engine, Integer, String, case, cast, func, insert, literal, select
 
 from .warehouse import schema
 from .warehouse.load import ACCEPTED
 
 ALL = "ALL"
 TOTAL = "total"
+LEVEL_DIMENSIONS = ("project", "partner", "month")  # always published as levels and periods
 
 
 @dataclass(frozen=True)
@@ -32,64 +33,141 @@ class Indicator:
     definition_ro: str
     dataset: str
     measure: str
+    counts_persons: bool
     filters: dict = field(default_factory=dict)
     dimensions: tuple[str, ...] = ()
+    threshold: dict = field(default_factory=dict)
+
+    @property
+    def breakdowns(self) -> tuple[str, ...]:
+        """The dimensions computed as breakdowns (levels and periods come anyway)."""
+        return tuple(d for d in self.dimensions if d not in LEVEL_DIMENSIONS)
 
 
 @cache
 def catalogue() -> dict[str, Indicator]:
     raw = yaml.safe_load(files(__package__).joinpath("indicators.yaml").read_text("utf-8"))
     return {key: Indicator(id=key, **{**spec, "filters": spec.get("filters", {}),
-                                      "dimensions": tuple(spec.get("dimensions", ()))})
+                                      "dimensions": tuple(spec.get("dimensions", ())),
+                                      "threshold": spec.get("threshold", {})})
             for key, spec in raw.items()}
 
 
+def _event_key(table):
+    return table.c.activity_type + "|" + table.c.title + "|" + cast(table.c.start_date, String)
+
+
 def _measure(indicator: Indicator, table):
-    if indicator.measure == "distinct_persons":
+    measure = indicator.measure
+    if measure == "distinct_persons":
         return func.count(table.c.person_key.distinct())
-    if indicator.measure == "distinct_localities":
+    if measure == "distinct_localities":
         return func.count(table.c.locality_siruta.distinct())
-    if indicator.measure == "rows":
+    if measure == "rows":
         return func.count()
-    if indicator.measure.startswith("sum:"):
-        return func.coalesce(func.sum(table.c[indicator.measure.removeprefix("sum:")]), 0)
-    raise ValueError(f"{indicator.id}: unknown measure {indicator.measure}")
+    if measure == "distinct_events":
+        return func.count(_event_key(table).distinct())
+    if measure == "distinct_participations":  # a person at two events counts twice, at one once
+        return func.count((_event_key(table) + "|" + table.c.person_key).distinct())
+    if measure.startswith("sum:"):
+        return func.coalesce(func.sum(table.c[measure.removeprefix("sum:")]), 0)
+    raise ValueError(f"{indicator.id}: unknown measure {measure}")
+
+
+_AGE_GROUPS = ((0, 5, "0-5"), (6, 13, "6-13"), (14, 17, "14-17"), (18, 29, "18-29"),
+               (30, 64, "30-64"), (65, 200, "65+"))
+
+
+def _dimension(name: str, table):
+    """The SQL expression of a breakdown, and whether it needs the localities table."""
+    if name == "age_group":
+        age = table.c.age if "age" in table.c else \
+            cast(func.substr(table.c.period, 1, 4), Integer) - table.c.birth_year
+        return case(*[(age.between(low, high), label) for low, high, label in _AGE_GROUPS]), False
+    if name == "county":
+        return schema.localities.c.county, True
+    if name == "locality":
+        return table.c.locality_siruta, False
+    return table.c[name], False
 
 
 _LEVELS = ((True, True), (True, False), (False, False))  # (by project, by partner)
 
 
+def _keys(table, by_project: bool, by_partner: bool, by_month: bool):
+    return [table.c.project if by_project else literal(ALL),
+            table.c.partner if by_partner else literal(ALL),
+            table.c.period if by_month else literal(TOTAL)]
+
+
+def _filtered(indicator: Indicator, query, table):
+    for column, value in indicator.filters.items():
+        values = value if isinstance(value, list) else [value]
+        query = query.where(table.c[column].in_(values))
+    return query
+
+
+def _threshold_query(indicator: Indicator, table, base, keys):
+    """How many services reached at least N persons in at least M localities (0 included)."""
+    per = table.c[indicator.threshold["per"]]
+    grouping = [k for k in keys if not _is_literal(k)]
+    meets = case(((func.count(table.c.person_key.distinct()) >= indicator.threshold["min_persons"])
+                  & (func.count(table.c.locality_siruta.distinct())
+                     >= indicator.threshold["min_localities"]), 1), else_=0)
+    inner = _filtered(indicator, select(*[k.label(f"k{i}") for i, k in enumerate(keys)],
+                                        meets.label("meets")).select_from(base), table
+                      ).group_by(*grouping, per).subquery()
+    outer_keys = [inner.c[f"k{i}"] for i in range(len(keys))]
+    return select(*outer_keys, literal(TOTAL), literal(TOTAL),
+                  func.sum(inner.c.meets)).group_by(*outer_keys)
+
+
+def _is_literal(expression) -> bool:
+    return not hasattr(expression, "table")
+
+
 def _queries(indicator: Indicator):
     table = schema.dataset_tables[indicator.dataset]
     s = schema.submissions
-    base = table.join(s, (s.c.id == table.c.submission_id) & (s.c.status == ACCEPTED))
+    accepted = table.join(s, (s.c.id == table.c.submission_id) & (s.c.status == ACCEPTED))
     for by_project, by_partner in _LEVELS:
         for by_month in (True, False):
-            for dimension in (TOTAL, *indicator.dimensions):
-                grouped = {"project": by_project, "partner": by_partner, "period": by_month,
-                           dimension: dimension != TOTAL}
-                keys = [table.c[name] if grouped[name] else literal(ALL if name in ("project", "partner") else TOTAL)
-                        for name in ("project", "partner", "period", dimension)]
-                query = select(keys[0], keys[1], keys[2], literal(dimension), keys[3],
-                               _measure(indicator, table)).select_from(base)
-                for column, value in indicator.filters.items():
-                    query = query.where(table.c[column] == value)
+            keys = _keys(table, by_project, by_partner, by_month)
+            if indicator.threshold:
+                yield _threshold_query(indicator, table, accepted, keys)
+                continue
+            for dimension in (TOTAL, *indicator.breakdowns):
+                base, category = accepted, literal(TOTAL)
                 if dimension != TOTAL:
-                    query = query.where(table.c[dimension].is_not(None))
-                grouping = [table.c[name] for name, on in grouped.items() if on]
+                    category, needs_localities = _dimension(dimension, table)
+                    if needs_localities:
+                        base = base.join(schema.localities,
+                                         schema.localities.c.siruta == table.c.locality_siruta)
+                query = _filtered(indicator, select(*keys, literal(dimension), category,
+                                                    _measure(indicator, table)).select_from(base), table)
+                if dimension != TOTAL:
+                    query = query.where(category.is_not(None))
+                grouping = [k for k in keys if not _is_literal(k)]
+                grouping += [category] if dimension != TOTAL else []
                 yield query.group_by(*grouping) if grouping else query
 
 
-def build_indicator_values(engine: Engine) -> int:
-    """Recompute ``indicator_values`` from the warehouse in one transaction; returns row count."""
+def compute(engine: Engine) -> list[dict]:
     rows = []
-    with engine.begin() as conn:
+    with engine.connect() as conn:
         for indicator in catalogue().values():
             for query in _queries(indicator):
                 for project, partner, period, dimension, category, value in conn.execute(query):
                     rows.append({"indicator_id": indicator.id, "project": project, "partner": partner,
                                  "period": period, "dimension": dimension,
                                  "category": str(category), "value": float(value)})
+    return rows
+
+
+def build_indicator_values(engine: Engine) -> int:
+    """Recompute ``indicator_values`` from the warehouse in one transaction; returns row count."""
+    rows = compute(engine)
+    with engine.begin() as conn:
         conn.execute(schema.indicator_values.delete())
         if rows:
             conn.execute(insert(schema.indicator_values), rows)
