@@ -78,8 +78,11 @@ def test_both_dags_run_end_to_end(settings, engine, airflow_db, tmp_path):
 
     published = next(settings.published.iterdir())
     table = pd.read_csv(published / "indicator_values.csv")
-    workbook = pd.read_excel(published / "indicator_values.xlsx", sheet_name="indicator_values")
-    assert len(table) == len(workbook) == _counts(engine)["indicator_values"] > 0
+    sheets = pd.read_excel(published / "indicator_values.xlsx", sheet_name=None, header=1)
+    per_indicator = {name: frame for name, frame in sheets.items() if " - " not in name}
+    assert set(per_indicator) == set(table.indicator_id)
+    assert sum(map(len, per_indicator.values())) == len(table) == _counts(engine)["indicator_values"] > 0
+    assert (published / "index.html").exists() and (published / "plotly.min.js").exists()
     totals = table[(table.project == "ALL") & (table.partner == "ALL") & (table.period == "total")
                    & (table.dimension == "total")].set_index("indicator_id")["value"]
     assert totals["persons_assisted"] > 0 and totals["volunteers"] > 0 and totals["persons_certified"] > 0

@@ -164,13 +164,41 @@ def compute(engine: Engine) -> list[dict]:
     return rows
 
 
+def partner_overlaps(engine: Engine) -> list[dict]:
+    """Persons counted by both partners of each pair, for every person-counting indicator."""
+    out = []
+    with engine.connect() as conn:
+        for indicator in catalogue().values():
+            if indicator.measure != "distinct_persons":
+                continue
+            table = schema.dataset_tables[indicator.dataset]
+            s = schema.submissions
+            people = _filtered(indicator, select(table.c.partner, table.c.person_key).distinct()
+                               .select_from(table.join(s, (s.c.id == table.c.submission_id)
+                                                       & (s.c.status == ACCEPTED))), table).subquery()
+            a, b = people.alias("a"), people.alias("b")
+            query = (select(a.c.partner, b.c.partner, func.count(a.c.person_key.distinct()))
+                     .select_from(a.join(b, (a.c.person_key == b.c.person_key) & (a.c.partner < b.c.partner)))
+                     .group_by(a.c.partner, b.c.partner))
+            out += [{"indicator_id": indicator.id, "partner_a": pa, "partner_b": pb, "persons": n}
+                    for pa, pb, n in conn.execute(query)]
+    return out
+
+
 def build_indicator_values(engine: Engine) -> int:
-    """Recompute ``indicator_values`` from the warehouse in one transaction; returns row count."""
-    rows = compute(engine)
+    """Recompute ``indicator_values`` (with targets) and ``partner_overlaps`` from the
+    warehouse in one transaction; returns the number of indicator rows."""
+    from .targets import with_targets
+
+    rows = with_targets(compute(engine))
+    overlaps = partner_overlaps(engine)
     with engine.begin() as conn:
         conn.execute(schema.indicator_values.delete())
+        conn.execute(schema.partner_overlaps.delete())
         if rows:
             conn.execute(insert(schema.indicator_values), rows)
+        if overlaps:
+            conn.execute(insert(schema.partner_overlaps), overlaps)
     return len(rows)
 
 

@@ -102,4 +102,5 @@ def build_and_publish() -> dict:
     rows = build_indicator_values(engine)
     published = publish(engine, settings)
     engine.dispose()
-    return {"indicator_rows": rows, "csv": str(published.csv), "workbook": str(published.workbook)}
+    return {"indicator_rows": rows, "csv": str(published.csv), "workbook": str(published.workbook),
+            "html": str(published.html)}

@@ -33,5 +33,6 @@ def print_summary(settings: Settings) -> None:
     published = settings.published / published_on()
     print(f"\nIndicators: {published / 'indicator_values.xlsx'}")
     print(f"            {published / 'indicator_values.csv'}")
+    print(f"            {published / 'index.html'}  (open in a browser)")
     print(f"Warehouse:  {settings.warehouse_url}")
     print("Rows per table: " + ", ".join(f"{t}={n}" for t, n in counts.items()))

@@ -80,7 +80,17 @@ indicator_values = Table(
     Column("period", String(7), primary_key=True),  # YYYY-MM or total
     Column("dimension", String(32), primary_key=True),  # total = not broken down
     Column("category", String(64), primary_key=True),
-    Column("value", Float, nullable=False),
+    Column("value", Float, nullable=False),  # exact; public outputs suppress small cells
+    Column("target", Float),
+    Column("achievement_pct", Float),
+)
+
+partner_overlaps = Table(
+    "partner_overlaps", metadata,
+    Column("indicator_id", String(64), primary_key=True),
+    Column("partner_a", String(64), primary_key=True),
+    Column("partner_b", String(64), primary_key=True),
+    Column("persons", Integer, nullable=False),  # counted by both partners (any project)
 )
 
 _TYPES = {
