@@ -53,31 +53,26 @@ def bench_read(rows: int, directory: Path) -> None:
         print(f"  {label:60s} {time.perf_counter() - start:7.2f} s")
 
 
-def bench_ingest(files: int, rows: int, directory: Path) -> None:
+def bench_ingest(files: int, rows_per_file: int, directory: Path) -> None:
     os.environ["INCLUSION_HOME"] = str(directory / "var")
     os.environ["INCLUSION_PSEUDONYM_KEY"] = "benchmark"
     os.environ["INCLUSION_SETTLE_SECONDS"] = "0"
     os.environ.pop("WAREHOUSE_URL", None)
     from inclusion_data import tasks
-    from inclusion_data.demo.sample_data import PARTNERS, _Generator, write_submission
+    from inclusion_data.demo.sample_data import STYLES, build_plan, write_submission
     from inclusion_data.settings import Settings
 
     settings = Settings.from_env()
     tasks.prepare_warehouse()
-    generator = _Generator(seed=1)
-    styles = [s for s in PARTNERS if s.file_format != "csv"]
-    made = 0
-    while made < files:
-        style = styles[made % len(styles)]
-        period = f"2016-{made // len(styles) % 12 + 1:02d}"
-        unique: dict = {}
-        while len(unique) < rows:
-            for row in generator.beneficiaries(style, period):
-                unique.setdefault((row["cnp"] or row["person_code"], row["service"], row["service_date"]), row)
-        tables = {"beneficiaries": list(unique.values())[:rows]}
-        # a distinct file per iteration: vary the folder through the suffix
-        write_submission(settings.inbox, style, period, tables, suffix=f"_{made:04d}")
-        made += 1
+    plan = build_plan(seed=1)
+    sources = [(key, rows) for key, rows in plan.rows.items()
+               if key[3] == "beneficiaries" and STYLES[key[:2]].file_format != "csv"]
+    for made in range(files):
+        (project, partner, period, _), rows = sources[made % len(sources)]
+        start = (made // len(sources)) * rows_per_file % max(1, len(rows) - rows_per_file)
+        chunk = rows[start:start + rows_per_file]  # distinct rows of one partner's month
+        write_submission(settings.inbox, STYLES[(project, partner)], period,
+                         {"beneficiaries": chunk}, suffix=f"_{made:04d}")
     start_import = time.perf_counter()
     from inclusion_data import validation
 
@@ -88,7 +83,7 @@ def bench_ingest(files: int, rows: int, directory: Path) -> None:
     results = tasks.process_batch(paths)
     elapsed = time.perf_counter() - start
     statuses = {r["status"] for r in results}
-    print(f"ingest {files} files x {rows} beneficiary rows in one batch ({statuses})")
+    print(f"ingest {files} files of up to {rows_per_file} beneficiary rows in one batch ({statuses})")
     print(f"  GX import + context (paid once per mapped task)          {warm:7.2f} s")
     print(f"  processing                                               {elapsed:7.2f} s")
     print(f"  per file                                                 {elapsed / files:7.3f} s")

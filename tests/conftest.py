@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import tempfile
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 _SESSION_HOME = Path(tempfile.mkdtemp(prefix="inclusion-tests-"))
@@ -34,12 +35,12 @@ POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL",
                                     "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def warehouse_url(request, tmp_path):
-    """Every warehouse test runs on the embedded SQLite and on a PostgreSQL database of its
-    own, created and dropped here. A PostgreSQL that cannot be reached fails the test."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'var' / 'warehouse.sqlite'}"
+@contextmanager
+def warehouse_database(kind: str, directory: Path):
+    """A warehouse URL: an SQLite file in ``directory``, or a PostgreSQL database created here
+    and dropped afterwards. A PostgreSQL that cannot be reached fails the test."""
+    if kind == "sqlite":
+        yield f"sqlite:///{directory / 'var' / 'warehouse.sqlite'}"
         return
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
@@ -56,16 +57,30 @@ def warehouse_url(request, tmp_path):
         admin.dispose()
 
 
-@pytest.fixture
-def settings(tmp_path, monkeypatch, warehouse_url) -> Settings:
-    """A fresh runtime home with a migrated warehouse holding the reference data."""
-    monkeypatch.setenv("INCLUSION_HOME", str(tmp_path / "var"))
-    monkeypatch.setenv("WAREHOUSE_URL", warehouse_url)
+BACKENDS = ["sqlite", "postgresql"]
+
+
+@pytest.fixture(params=BACKENDS)
+def warehouse_url(request, tmp_path):
+    """Every warehouse test runs on the embedded SQLite and on PostgreSQL."""
+    with warehouse_database(request.param, tmp_path) as url:
+        yield url
+
+
+def prepared_settings(home: Path, url: str, monkeypatch) -> Settings:
+    monkeypatch.setenv("INCLUSION_HOME", str(home))
+    monkeypatch.setenv("WAREHOUSE_URL", url)
     current = Settings.from_env()
     current.make_dirs()
     migrate(current.warehouse_url)
     sync_reference(make_engine(current.warehouse_url), load_network())
     return current
+
+
+@pytest.fixture
+def settings(tmp_path, monkeypatch, warehouse_url) -> Settings:
+    """A fresh runtime home with a migrated warehouse holding the reference data."""
+    return prepared_settings(tmp_path / "var", warehouse_url, monkeypatch)
 
 
 @pytest.fixture

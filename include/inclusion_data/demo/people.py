@@ -16,7 +16,7 @@ LAST = ["Lingurar", "Căldărar", "Rostaș", "Stoica", "Mocanu", "Pop", "Moldova
         "Varga", "Lăcătuș", "Gabor", "Ciurar", "Dumitru", "Oprea", "Sârbu", "Bumbu", "Fieraru",
         "Mezei", "Toth", "Boldea", "Munteanu", "Suciu", "Crăciun"]
 
-COUNTY_CNP_CODE = {"Alba": 1, "Bihor": 5, "Cluj": 12}  # the CNP's county digits (JJ)
+COUNTY_CNP_CODE = {"Alba": 1, "Bihor": 5, "Cluj": 12, "Mureș": 26, "București": 40}  # CNP digits JJ
 
 
 @dataclass(frozen=True)
@@ -35,13 +35,27 @@ def make_cnp(sex: str, birth: dt.date, county_code: int, serial: int) -> str:
     return body + stdnum_cnp.calc_check_digit(body)
 
 
-def make_person(rng: random.Random, serial: int, county: str, born_between: tuple[int, int],
-                roma_share: float = 0.7, cnp_share: float = 0.8) -> Person:
-    sex = rng.choice("MF")
-    first = rng.choice(FIRST_M if sex == "M" else FIRST_F)
-    birth = dt.date(rng.randint(*born_between), rng.randint(1, 12), rng.randint(1, 28))
-    has_cnp = rng.random() < cnp_share
-    ethnicity = "roma" if rng.random() < roma_share else rng.choice(["other", "not_declared"])
-    return Person(f"{first} {rng.choice(LAST)}", sex, birth,
-                  make_cnp(sex, birth, COUNTY_CNP_CODE[county], serial) if has_cnp else None,
-                  f"P{serial:05d}", ethnicity)
+class PersonFactory:
+    """Makes distinct people: no two share a CNP or a person code."""
+
+    def __init__(self, rng: random.Random) -> None:
+        self.rng = rng
+        self.serial = 0
+        self.cnps: set[str] = set()
+
+    def make(self, county: str, born_between: tuple[int, int], roma_share: float = 0.7,
+             cnp_share: float = 0.8, prefix: str = "P") -> Person:
+        rng = self.rng
+        self.serial += 1
+        sex = rng.choice("MF")
+        birth = dt.date(rng.randint(*born_between), rng.randint(1, 12), rng.randint(1, 28))
+        cnp = None
+        if rng.random() < cnp_share:
+            serial = self.serial
+            while (cnp := make_cnp(sex, birth, COUNTY_CNP_CODE[county], serial)) in self.cnps:
+                serial += 1
+            self.cnps.add(cnp)
+        ethnicity = "roma" if rng.random() < roma_share else rng.choice(["other", "not_declared"])
+        first = rng.choice(FIRST_M if sex == "M" else FIRST_F)
+        return Person(f"{first} {rng.choice(LAST)}", sex, birth, cnp, f"{prefix}{self.serial:05d}",
+                      ethnicity)
