@@ -147,5 +147,8 @@ def publish(engine: Engine, settings: Settings) -> Published:
     _overlaps(engine).to_csv(overlaps, index=False)
     workbook = directory / "indicator_values.xlsx"
     _write_workbook(workbook, public, reach_table)
-    html = write_html_report(public, directory)
+    labelled = public.assign(category=[c if ro == c else (ro if ro == en else f"{ro} / {en}")
+                                       for c, ro, en in zip(public.category, public.category_ro,
+                                                            public.category_en)])
+    html = write_html_report(labelled, directory)  # people read labels, not codes
     return Published(directory, csv_path, workbook, html, overlaps)
