@@ -29,6 +29,7 @@ from .periods import (INFO_SHEETS, NAMING_HINT_EN, NAMING_HINT_RO, month_in_file
                       month_in_workbook)
 from .reading import UnreadableFile, read_file
 from .reference import Network
+from .feedback import write_feedback_workbook
 from .reports import write_file_report
 from .settings import Settings
 from .text import fold
@@ -62,6 +63,7 @@ class FileOutcome:
     status: str  # accepted | rejected | duplicate
     stored_at: str = ""
     report: str = ""
+    feedback: str = ""  # the partner's copy with problems marked, next to the file
     findings: list[Finding] = field(default_factory=list)  # about the whole file
     submissions: list[SheetOutcome] = field(default_factory=list)
     sheet_findings: dict[str, list[Finding]] = field(default_factory=dict)
@@ -69,7 +71,7 @@ class FileOutcome:
     def summary(self) -> dict:
         """What goes to XCom and the logs: statuses and counts, nothing from the file's cells."""
         return {"source": self.source, "status": self.status, "period": self.period,
-                "stored_at": self.stored_at, "report": self.report,
+                "stored_at": self.stored_at, "report": self.report, "feedback": self.feedback,
                 "submissions": [asdict(s) for s in self.submissions]}
 
 
@@ -167,43 +169,66 @@ def _unknown_headers(parsed: ParsedSheet) -> list[Finding]:
                     sheet=parsed.sheet, header=header) for header in parsed.ignored_headers]
 
 
-def process_file(relative: str, settings: Settings, engine: Engine, network: Network,
-                 key: bytes) -> FileOutcome:
-    path = settings.inbox / relative
-    received = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.timezone.utc)
-    parts = Path(relative).parts
-    project, partner = (parts[0], parts[1]) if len(parts) == 3 else (None, None)
-    outcome = FileOutcome(relative, path.name, project, partner, None, file_hash(path), ACCEPTED)
-    frames: dict[str, pd.DataFrame] = {}
-    records: list[tuple[SubmissionRecord, SheetOutcome]] = []
+@dataclass
+class Evaluation:
+    """A file checked as the pipeline checks it, nothing written yet."""
+
+    outcome: FileOutcome
+    frames: dict[str, pd.DataFrame]  # sheet -> rows to load (no personal columns)
+    records: list[tuple[SubmissionRecord, SheetOutcome]]
+
+
+def evaluate_file(path: Path, project: str | None, partner: str | None, network: Network,
+                  key: bytes, engine: Engine | None = None, source: str | None = None) -> Evaluation:
+    """Read, check and validate a file sent by ``partner`` for ``project``. With an engine, a
+    file already processed is recognised as a duplicate."""
+    outcome = FileOutcome(source or path.name, path.name, project, partner, None, file_hash(path), ACCEPTED)
+    evaluation = Evaluation(outcome, {}, [])
     try:
-        _evaluate(path, outcome, engine, network, key, frames, records)
+        _evaluate(path, outcome, engine, network, key, evaluation.frames, evaluation.records)
     except UnreadableFile as exc:
         outcome.findings.append(file_error("unreadable_file", str(exc), str(exc)))
     if outcome.status != DUPLICATE and (
             any(f.severity == ERROR for f in outcome.findings)
             or any(s.status == REJECTED for s in outcome.submissions)):
         outcome.status = REJECTED
+    return evaluation
+
+
+def process_file(relative: str, settings: Settings, engine: Engine, network: Network,
+                 key: bytes) -> FileOutcome:
+    path = settings.inbox / relative
+    received = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.timezone.utc)
+    parts = Path(relative).parts
+    project, partner = (parts[0], parts[1]) if len(parts) == 3 else (None, None)
+    evaluation = evaluate_file(path, project, partner, network, key, engine, source=relative)
+    outcome = evaluation.outcome
     destination = _destination(settings, outcome, dt.datetime.now(dt.timezone.utc))
     outcome.stored_at = str(destination.relative_to(settings.home))
     try:
         with engine.begin() as conn:  # all of a file's submissions, or none of them
-            for record, sheet_outcome in records:
+            for record, sheet_outcome in evaluation.records:
                 record.stored_at = outcome.stored_at
-                sheet_outcome.submission_id = record_submission(
-                    conn, record, frames.get(sheet_outcome.sheet) if record.status == ACCEPTED else None)
+                rows = evaluation.frames.get(sheet_outcome.sheet) if record.status == ACCEPTED else None
+                sheet_outcome.submission_id = record_submission(conn, record, rows)
     except IntegrityError:  # the same file, loaded meanwhile by a parallel task
         outcome.status = DUPLICATE
-        for _, sheet_outcome in records:
+        for _, sheet_outcome in evaluation.records:
             sheet_outcome.submission_id = None
     destination.parent.mkdir(parents=True, exist_ok=True)
     shutil.move(path, destination)
     outcome.report = str(write_file_report(outcome, destination, received).relative_to(settings.home))
+    if outcome.status != DUPLICATE and _has_findings(outcome):
+        outcome.feedback = str(write_feedback_workbook(destination, outcome).relative_to(settings.home))
     log.info("%s: %s -> %s", relative, outcome.status, outcome.stored_at)
     return outcome
 
 
-def _evaluate(path: Path, outcome: FileOutcome, engine: Engine, network: Network, key: bytes,
+def _has_findings(outcome: FileOutcome) -> bool:
+    return bool(outcome.findings) or any(outcome.sheet_findings.values())
+
+
+def _evaluate(path: Path, outcome: FileOutcome, engine: Engine | None, network: Network, key: bytes,
               frames: dict, records: list) -> None:
     if outcome.project is None:
         outcome.findings.append(file_error(
@@ -220,7 +245,7 @@ def _evaluate(path: Path, outcome: FileOutcome, engine: Engine, network: Network
             f"„{outcome.partner}” nu este partener al proiectului „{outcome.project}” în datele "
             "de referință; cereți echipei de date a rețelei să-l înregistreze."))
         return
-    earlier = already_processed(engine, outcome.file_hash)
+    earlier = already_processed(engine, outcome.file_hash) if engine is not None else []
     if earlier:
         outcome.status = DUPLICATE
         outcome.findings.append(Finding(

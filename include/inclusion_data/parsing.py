@@ -26,6 +26,7 @@ class RawSheet:
     rows: list[list[object]]
     row_numbers: list[int]
     first_column: int = 0  # 0-based position of the header row's first cell (B = 1)
+    header_row: int = 1  # the header row's number in the sheet
 
 
 @dataclass(frozen=True)

@@ -96,4 +96,4 @@ def sheet_from_rows(name: str, rows: list[list[object]], first_row: int, first_c
         if any(not is_empty(c) for c in row):
             data.append(row)
             numbers.append(first_row + offset)
-    return RawSheet(name, headers, data, numbers, first_column)
+    return RawSheet(name, headers, data, numbers, first_column, first_row + header_at)
