@@ -185,6 +185,32 @@ def test_a_cumulative_unique_count_is_not_the_sum_of_months(demo):
     assert len(monthly) == 6 and total == 1243 and monthly.sum() > total
 
 
+def test_no_report_page_shows_a_name_or_cnp(demo):
+    from inclusion_data.demo.sample_data import build_plan
+
+    personal = {str(row[field]) for rows in build_plan().rows.values() for row in rows
+                for field in ("name", "cnp", "person_code") if row.get(field)}
+    pages = list((demo["settings"].reports).rglob("*.html"))
+    assert len(pages) > 50 and len(personal) > 3000
+    for page in pages:
+        text = page.read_text("utf-8")
+        leaked = [value for value in personal if value in text]
+        assert not leaked, (page.name, leaked[:3])
+
+
+def test_completeness_shows_the_missing_and_late_submissions_the_demo_has(demo):
+    engine = demo["engine"]
+    table = pd.read_sql_table("completeness", engine).set_index(["project", "partner", "dataset", "period"])
+    assert (table.loc[("ALBA", "adis", "beneficiaries"), "status"] == "missing").all()  # never sent
+    assert table.loc[("ALBA", "primaria-alba-iulia", "beneficiaries", "2016-05"), "late"]
+    assert table.loc[("TWAM", "asoc-bihor", "beneficiaries", "2016-02"), "late"]  # fixed after the 10th
+    assert not table.loc[("TWAM", "asoc-cluj", "beneficiaries", "2016-02"), "late"]
+    page = (demo["settings"].reports / "completeness.html").read_text("utf-8")
+    assert "adis" in page and "missing" in page and "late" in page
+    incomplete = pd.read_csv(next(demo["settings"].published.iterdir()) / "incomplete_indicators.csv")
+    assert {"persons_assisted"} <= set(incomplete[incomplete.partner == "adis"].indicator_id)
+
+
 def test_the_same_files_again_change_nothing(demo):
     engine, settings = demo["engine"], demo["settings"]
     before = _counts(engine)

@@ -32,6 +32,7 @@ from .reference import Network
 from .feedback import write_feedback_workbook
 from .reports import write_file_report
 from .settings import Settings
+from .template_workbook import TEMPLATE_SHEETS
 from .text import fold
 from .validation import validate_frame
 from .warehouse.load import ACCEPTED, REJECTED, SubmissionRecord, already_processed, record_submission
@@ -64,6 +65,7 @@ class FileOutcome:
     stored_at: str = ""
     report: str = ""
     feedback: str = ""  # the partner's copy with problems marked, next to the file
+    received: dt.datetime | None = None  # when the file arrived in the inbox
     findings: list[Finding] = field(default_factory=list)  # about the whole file
     submissions: list[SheetOutcome] = field(default_factory=list)
     sheet_findings: dict[str, list[Finding]] = field(default_factory=dict)
@@ -81,6 +83,11 @@ def file_hash(path: Path) -> str:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def received_at(path: Path) -> dt.datetime:
+    """When a file arrived: its modification time (uploads and copies that keep it)."""
+    return dt.datetime.fromtimestamp(path.stat().st_mtime, dt.timezone.utc)
 
 
 def discover(settings: Settings, settle_seconds: float = 0) -> list[str]:
@@ -123,7 +130,7 @@ def _dataset_sheets(sheets, outcome: FileOutcome) -> list[tuple[Dataset, object]
                     "Foaia nu are rânduri cu date; nu s-a încărcat nimic din ea.", sheet=sheet.name))
                 continue
             found.append((dataset, sheet))
-        elif fold(sheet.name) not in INFO_SHEETS and sheet.rows:
+        elif fold(sheet.name) not in (*INFO_SHEETS, *TEMPLATE_SHEETS) and sheet.rows:
             outcome.findings.append(Finding(
                 "unknown_sheet", WARNING,
                 "Sheet not recognised, so not read: name sheets Beneficiari, Instruiri or Voluntari "
@@ -183,6 +190,7 @@ def evaluate_file(path: Path, project: str | None, partner: str | None, network:
     """Read, check and validate a file sent by ``partner`` for ``project``. With an engine, a
     file already processed is recognised as a duplicate."""
     outcome = FileOutcome(source or path.name, path.name, project, partner, None, file_hash(path), ACCEPTED)
+    outcome.received = received_at(path)
     evaluation = Evaluation(outcome, {}, [])
     try:
         _evaluate(path, outcome, engine, network, key, evaluation.frames, evaluation.records)
@@ -198,7 +206,6 @@ def evaluate_file(path: Path, project: str | None, partner: str | None, network:
 def process_file(relative: str, settings: Settings, engine: Engine, network: Network,
                  key: bytes) -> FileOutcome:
     path = settings.inbox / relative
-    received = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.timezone.utc)
     parts = Path(relative).parts
     project, partner = (parts[0], parts[1]) if len(parts) == 3 else (None, None)
     evaluation = evaluate_file(path, project, partner, network, key, engine, source=relative)
@@ -217,7 +224,7 @@ def process_file(relative: str, settings: Settings, engine: Engine, network: Net
             sheet_outcome.submission_id = None
     destination.parent.mkdir(parents=True, exist_ok=True)
     shutil.move(path, destination)
-    outcome.report = str(write_file_report(outcome, destination, received).relative_to(settings.home))
+    outcome.report = str(write_file_report(outcome, destination, outcome.received).relative_to(settings.home))
     if outcome.status != DUPLICATE and _has_findings(outcome):
         outcome.feedback = str(write_feedback_workbook(destination, outcome).relative_to(settings.home))
     log.info("%s: %s -> %s", relative, outcome.status, outcome.stored_at)
@@ -298,7 +305,7 @@ def _evaluate(path: Path, outcome: FileOutcome, engine: Engine | None, network: 
         frames[sheet.name] = frame
         records.append((SubmissionRecord(
             outcome.project, outcome.partner, dataset.name, outcome.period, outcome.file_name,
-            outcome.file_hash, sheet.name, dt.datetime.now(dt.timezone.utc), status, len(frame),
+            outcome.file_hash, sheet.name, outcome.received, status, len(frame),
             errors, warnings, [f.to_dict() for f in findings], ""), sheet_outcome))
 
 

@@ -14,6 +14,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from sqlalchemy import Engine, select
 
+from .completeness import incomplete_indicators
 from .contracts import DATASETS, Kind
 from .html_report import write_html_report
 from .indicators import ALL, TOTAL, catalogue, published_on
@@ -147,6 +148,9 @@ def publish(engine: Engine, settings: Settings) -> Published:
     _overlaps(engine).to_csv(overlaps, index=False)
     workbook = directory / "indicator_values.xlsx"
     _write_workbook(workbook, public, reach_table)
+    with engine.connect() as conn:
+        gaps = [dict(r) for r in conn.execute(select(schema.completeness)).mappings()]
+    incomplete_indicators(gaps).to_csv(directory / "incomplete_indicators.csv", index=False)
     labelled = public.assign(category=[c if ro == c else (ro if ro == en else f"{ro} / {en}")
                                        for c, ro, en in zip(public.category, public.category_ro,
                                                             public.category_en)])

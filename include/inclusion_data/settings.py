@@ -22,6 +22,7 @@ class Settings:
     home: Path
     warehouse_url: str
     settle_seconds: float = 30  # files changed more recently may still be uploading
+    due_day: int = 10  # a month's files are late after this day of the following month
 
 
     @classmethod
@@ -29,7 +30,8 @@ class Settings:
         home = Path(os.environ.get("INCLUSION_HOME") or _default_home()).resolve()
         url = os.environ.get("WAREHOUSE_URL") or f"sqlite:///{home / 'warehouse.sqlite'}"
         settle = float(os.environ.get("INCLUSION_SETTLE_SECONDS", "30"))
-        return cls(home=home, warehouse_url=url, settle_seconds=settle)
+        due_day = int(os.environ.get("INCLUSION_DUE_DAY", "10"))
+        return cls(home=home, warehouse_url=url, settle_seconds=settle, due_day=due_day)
 
     @property
     def inbox(self) -> Path:

@@ -11,12 +11,14 @@ from collections.abc import Sequence
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from . import pseudonym
+from .completeness import compute_completeness, store_completeness
 from .findings import file_error
 from .indicators import build_indicator_values
 from .ingest import FileOutcome, batches, discover, file_hash, process_file
 from .publish import publish
 from .reference import load_network
 from .reports import write_file_report
+from .reports_site import build_site
 from .settings import Settings
 from .warehouse.engine import make_engine, migrate
 from .warehouse.load import ACCEPTED, REJECTED, sync_reference
@@ -82,12 +84,26 @@ def _set_aside(relative: str, settings: Settings, exc: Exception) -> FileOutcome
     return outcome
 
 
+def refresh_reports() -> dict:
+    """Recompute completeness and rebuild the reviewers' site under ``<home>/reports``."""
+    settings = Settings.from_env()
+    engine = make_engine(settings.warehouse_url)
+    rows = compute_completeness(engine, load_network(), settings.due_day)
+    store_completeness(engine, rows)
+    index = build_site(engine, settings.reports, rows, settings.due_day)
+    engine.dispose()
+    return {"reports": str(index), "expected": len(rows),
+            "missing": sum(r["status"] == "missing" for r in rows), "late": sum(r["late"] for r in rows)}
+
+
 def summarise(results: Sequence[list[dict]]) -> dict:
     # indexed, not iterated: iterating Airflow's lazy XCom sequence probes one item past the
     # end and logs a spurious "XCom not found" error
     files = [outcome for i in range(len(results)) for outcome in results[i]]
     counts = Counter(outcome["status"] for outcome in files)
     log.info("ingest: %s", dict(counts))
+    if files:
+        refresh_reports()
     if not any(s["status"] == ACCEPTED for outcome in files for s in outcome["submissions"]):
         from airflow.sdk.exceptions import AirflowSkipException
 
@@ -100,6 +116,7 @@ def build_and_publish() -> dict:
     settings = Settings.from_env()
     engine = make_engine(settings.warehouse_url)
     rows = build_indicator_values(engine)
+    refresh_reports()
     published = publish(engine, settings)
     engine.dispose()
     return {"indicator_rows": rows, "csv": str(published.csv), "workbook": str(published.workbook),

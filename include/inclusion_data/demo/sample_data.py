@@ -15,6 +15,7 @@ round 2 holds the rejected file corrected and the completed month.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import random
 from collections import defaultdict
 from dataclasses import dataclass
@@ -359,8 +360,18 @@ def _spoil(rows: list[dict]) -> list[dict]:
     return rows
 
 
-REJECTED = ("TWAM", "asoc-bihor", "2016-02")  # sent with errors, then corrected
+REJECTED = ("TWAM", "asoc-bihor", "2016-02")  # sent with errors, then corrected (late)
 INCOMPLETE = ("TWAM", "asoc-cluj", "2016-01")  # sent missing rows, then sent complete
+LATE = ("ALBA", "primaria-alba-iulia", "2016-05")  # sent after the 10th of the next month
+# ADIS is declared in network.yaml to report from 2016-04 and sends nothing: missing months
+
+
+def _arrived(path: Path, period: str, day: int) -> None:
+    """Date the file as received on ``day`` of the month after ``period``, 10:00 UTC."""
+    year, month = map(int, period.split("-"))
+    year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    stamp = dt.datetime(year, month, day, 10, tzinfo=dt.timezone.utc).timestamp()
+    os.utime(path, (stamp, stamp))
 
 
 def generate(directory: Path, seed: int = 2016) -> list[SampleFile]:
@@ -381,8 +392,10 @@ def generate(directory: Path, seed: int = 2016) -> list[SampleFile]:
             resend = ({"beneficiaries": tables["beneficiaries"]}, "_v2",
                       "complete re-send of a month (supersedes it)")
         for path in write_submission(directory / "round1", style, period, first):
+            _arrived(path, period, 24 if (project, partner, period) == LATE else 3 + len(files) % 6)
             files.append(SampleFile(path.relative_to(directory / "round1"), 1, purpose))
         if resend:
             for path in write_submission(directory / "round2", style, period, resend[0], resend[1]):
+                _arrived(path, period, 16)
                 files.append(SampleFile(path.relative_to(directory / "round2"), 2, resend[2]))
     return files

@@ -85,6 +85,20 @@ indicator_values = Table(
     Column("achievement_pct", Float),
 )
 
+completeness = Table(
+    "completeness", metadata,
+    Column("project", String(16), primary_key=True),
+    Column("partner", String(64), primary_key=True),
+    Column("dataset", String(32), primary_key=True),
+    Column("period", String(7), primary_key=True),
+    Column("status", String(16), nullable=False),  # accepted | rejected | missing
+    Column("versions", Integer, nullable=False),
+    Column("first_received", DateTime(timezone=True)),
+    Column("accepted_received", DateTime(timezone=True)),
+    Column("due", Date, nullable=False),
+    Column("late", Boolean, nullable=False),
+)
+
 partner_overlaps = Table(
     "partner_overlaps", metadata,
     Column("indicator_id", String(64), primary_key=True),

@@ -1,0 +1,82 @@
+"""Who has reported what: expected submissions (from the network's declarations) against
+received, accepted, rejected, missing and late ones."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+from sqlalchemy import Engine, func, insert, select
+
+from .indicators import catalogue
+from .periods import months_between
+from .reference import Network
+from .warehouse import schema
+from .warehouse.load import ACCEPTED, REJECTED, SUPERSEDED
+
+MISSING = "missing"
+
+
+def due_date(period: str, due_day: int) -> dt.date:
+    """The last day a month's files are on time: ``due_day`` of the following month."""
+    year, month = map(int, period.split("-"))
+    year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return dt.date(year, month, due_day)
+
+
+def _received(engine: Engine) -> pd.DataFrame:
+    s = schema.submissions
+    query = select(s.c.project, s.c.partner, s.c.dataset, s.c.period, s.c.status, s.c.received_at)
+    with engine.connect() as conn:
+        return pd.DataFrame(conn.execute(query).mappings().all(),
+                            columns=["project", "partner", "dataset", "period", "status", "received_at"])
+
+
+def compute_completeness(engine: Engine, network: Network, due_day: int, until: str | None = None) -> list[dict]:
+    """One row per expected (project, partner, dataset, month) up to ``until`` (default: the
+    latest month anyone reported)."""
+    received = _received(engine)
+    if until is None:
+        if received.empty:
+            return []
+        until = received["period"].max()
+    rows = []
+    for m in network.memberships.values():
+        for period in months_between(m.start, min(m.end, until)):
+            for dataset in m.reports:
+                sent = received[(received.project == m.project) & (received.partner == m.partner)
+                                & (received.dataset == dataset) & (received.period == period)]
+                loaded = sent[sent.status.isin([ACCEPTED, SUPERSEDED])]
+                status = ACCEPTED if (sent.status == ACCEPTED).any() else \
+                    REJECTED if len(sent) else MISSING
+                first_ok = loaded["received_at"].min() if len(loaded) else None
+                due = due_date(period, due_day)
+                late = bool(first_ok is not None and pd.Timestamp(first_ok).date() > due)
+                rows.append({"project": m.project, "partner": m.partner, "dataset": dataset,
+                             "period": period, "status": status, "versions": int(len(sent)),
+                             "first_received": None if sent.empty else sent["received_at"].min().to_pydatetime(),
+                             "accepted_received": None if first_ok is None else pd.Timestamp(first_ok).to_pydatetime(),
+                             "due": due, "late": late})
+    return rows
+
+
+def store_completeness(engine: Engine, rows: list[dict]) -> None:
+    with engine.begin() as conn:
+        conn.execute(schema.completeness.delete())
+        if rows:
+            conn.execute(insert(schema.completeness), rows)
+
+
+def incomplete_indicators(rows: list[dict]) -> pd.DataFrame:
+    """Indicators whose values lack a partner's month because its submission is missing or
+    was rejected (and not yet corrected)."""
+    gaps = [r for r in rows if r["status"] != ACCEPTED]
+    notes = [{"indicator_id": i.id, "project": g["project"], "partner": g["partner"],
+              "period": g["period"], "dataset": g["dataset"], "submission": g["status"]}
+             for g in gaps for i in catalogue().values() if i.dataset == g["dataset"]]
+    return pd.DataFrame(notes, columns=["indicator_id", "project", "partner", "period", "dataset", "submission"])
+
+
+def latest_period(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        return conn.scalar(select(func.max(schema.submissions.c.period)))
