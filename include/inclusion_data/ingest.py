@@ -25,6 +25,7 @@ from .contracts import Dataset, Kind
 from .findings import ERROR, WARNING, Finding, file_error
 from .localities import localities
 from .parsing import ParsedSheet, RawSheet, dataset_for_headers, dataset_for_sheet, parse_sheet
+from .plausibility import monthly_counts, volume_finding
 from .periods import (INFO_SHEETS, NAMING_HINT_EN, NAMING_HINT_RO, month_in_file_name,
                       month_in_workbook)
 from .reading import UnreadableFile, read_file
@@ -296,6 +297,10 @@ def _evaluate(path: Path, outcome: FileOutcome, engine: Engine | None, network: 
     context = Context(partner.county, outcome.period, localities())
     for dataset, sheet in dataset_sheets:
         frame, findings = evaluate_sheet(dataset, sheet, context, key, outcome.partner)
+        if engine is not None:
+            history = monthly_counts(engine, outcome.project, outcome.partner, dataset.name, outcome.period)
+            unusual = volume_finding(history, len(frame), sheet.name)
+            findings += [unusual] if unusual else []
         errors = sum(f.severity == ERROR for f in findings)
         warnings = sum(f.severity == WARNING for f in findings)
         status = REJECTED if errors else ACCEPTED
