@@ -114,6 +114,9 @@ def test_a_filled_template_is_accepted_as_it_is(settings, engine, tmp_path):
     target = settings.inbox / "TWAM" / "asoc-cluj" / path.name
     target.parent.mkdir(parents=True, exist_ok=True)
     workbook.save(target)
+    from inclusion_data.precheck import main as precheck
+
+    assert precheck([str(target), "--feedback", str(tmp_path / "feedback.xlsx")]) == 0
 
     [relative] = discover(settings)
     outcome = process_file(relative, settings, engine, load_network(), b"k")
