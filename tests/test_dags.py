@@ -80,7 +80,8 @@ def test_the_demo_runs_end_to_end(demo):
         statuses = dict(conn.execute(select(s.c.status, func.count()).group_by(s.c.status)).all())
         rejected_files = conn.scalars(select(s.c.stored_at.distinct()).where(s.c.status == "rejected")).all()
     assert statuses["rejected"] == 1 and statuses["superseded"] >= 2 and statuses["accepted"] > 40
-    archived = [p for p in settings.archive.rglob("*") if p.is_file() and "report" not in p.name]
+    archived = [p for p in settings.archive.rglob("*") if p.is_file()
+                and not p.name.endswith((".report.html", ".report.json", ".feedback.xlsx"))]
     assert len(archived) == len(demo["files"]) - 1
 
     [rejected] = rejected_files

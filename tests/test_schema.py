@@ -58,3 +58,28 @@ def test_readme_tables_match_the_contracts_and_catalogue():
 
     text = README.read_text("utf-8")
     assert render(text) == text, "run `make docs`"
+
+
+def test_concurrent_preparations_of_a_fresh_warehouse_do_not_collide(tmp_path, monkeypatch, warehouse_url):
+    """Both DAGs prepare the warehouse when they start, possibly at once on several workers."""
+    import threading
+
+    from inclusion_data import tasks
+
+    monkeypatch.setenv("INCLUSION_HOME", str(tmp_path / "var"))
+    monkeypatch.setenv("WAREHOUSE_URL", warehouse_url)
+    errors = []
+
+    def prepare():
+        try:
+            tasks.prepare_warehouse()
+        except Exception as exc:  # collected: a thread's exception would otherwise be lost
+            errors.append(exc)
+
+    threads = [threading.Thread(target=prepare) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert set(metadata.tables) <= set(inspect(make_engine(warehouse_url)).get_table_names())

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, text
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -19,7 +20,13 @@ def make_engine(url: str) -> Engine:
         def _sqlite_pragmas(dbapi_connection, _record):
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA journal_mode=WAL")  # readers do not block the loading task
+            # WAL: readers do not block the loading task. Switching needs the database to
+            # itself, so it is done once; a connection that finds it busy leaves it to the other.
+            if cursor.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                try:
+                    cursor.execute("PRAGMA journal_mode=WAL")
+                except sqlite3.OperationalError:
+                    pass
             cursor.close()
 
         return engine
@@ -33,8 +40,27 @@ def alembic_config(url: str) -> Config:
     return config
 
 
+_LOCK_ID = 4_652_173  # any constant: the warehouse's advisory lock for schema and reference data
+
+
+def lock_warehouse(conn: Connection) -> None:
+    """Serialise schema and reference-data changes until the transaction ends: both DAGs
+    prepare the warehouse when they start, possibly at the same moment on several workers."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _LOCK_ID})
+    elif conn.dialect.name == "sqlite":
+        # the driver opens transactions lazily (and not for DDL): take the write lock now
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def migrate(url: str, revision: str = "head") -> None:
     """Bring the warehouse schema to ``revision`` (creates an empty database's tables)."""
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    command.upgrade(alembic_config(url), revision)
+    engine = make_engine(url)
+    config = alembic_config(url)
+    with engine.begin() as conn:
+        lock_warehouse(conn)
+        config.attributes["connection"] = conn
+        command.upgrade(config, revision)
+    engine.dispose()

@@ -18,6 +18,7 @@ from ..contracts import DATASETS
 from ..localities import localities as load_localities
 from ..reference import Network
 from . import schema
+from .engine import lock_warehouse
 
 ACCEPTED, REJECTED, SUPERSEDED = "accepted", "rejected", "superseded"
 
@@ -83,6 +84,7 @@ def _insert_rows(conn: Connection, record: SubmissionRecord, submission_id: int,
 def sync_reference(engine: Engine, network: Network) -> None:
     """Make the reference tables equal to the network file and the SIRUTA nomenclature."""
     with engine.begin() as conn:
+        lock_warehouse(conn)
         conn.execute(schema.project_partners.delete())
         conn.execute(schema.partners.delete())
         conn.execute(schema.projects.delete())
