@@ -30,8 +30,8 @@ def test_every_expectation_is_valid_gx_with_rule_severity_and_message():
         assert len(_suite(name).expectations) == len(spec["expectations"])
 
 
-def test_migrations_build_the_schema_of_the_code(tmp_path):
-    url = f"sqlite:///{tmp_path / 'w.sqlite'}"
+def test_migrations_build_the_schema_of_the_code(warehouse_url):
+    url = warehouse_url
     migrate(url)
     engine = make_engine(url)
     with engine.connect() as conn:
@@ -40,8 +40,8 @@ def test_migrations_build_the_schema_of_the_code(tmp_path):
     assert set(metadata.tables) <= set(inspect(engine).get_table_names())
 
 
-def test_migrations_go_down_and_up_again(tmp_path):
-    url = f"sqlite:///{tmp_path / 'w.sqlite'}"
+def test_migrations_go_down_and_up_again(warehouse_url):
+    url = warehouse_url
     migrate(url)
     from alembic import command
 
@@ -83,3 +83,18 @@ def test_concurrent_preparations_of_a_fresh_warehouse_do_not_collide(tmp_path, m
         thread.join()
     assert errors == []
     assert set(metadata.tables) <= set(inspect(make_engine(warehouse_url)).get_table_names())
+
+
+def test_sqlite_and_postgresql_get_the_same_tables_and_columns(tmp_path):
+    from conftest import warehouse_database
+
+    shapes = []
+    for kind in ("sqlite", "postgresql"):
+        with warehouse_database(kind, tmp_path) as url:
+            migrate(url)
+            engine = make_engine(url)
+            inspector = inspect(engine)
+            shapes.append({table: sorted(c["name"] for c in inspector.get_columns(table))
+                           for table in inspector.get_table_names()})
+            engine.dispose()
+    assert shapes[0] == shapes[1] and "submissions" in shapes[0]
