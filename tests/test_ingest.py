@@ -145,3 +145,17 @@ def test_an_unreachable_warehouse_fails_the_task_and_leaves_the_file_in_the_inbo
         tasks.process_batch(discover(settings))
     assert (settings.inbox / "TWAM/asoc-cluj/a_2016-03.xlsx").exists()
     assert not any(settings.rejected.rglob("*.xlsx"))
+
+
+def test_the_warehouse_can_come_from_the_airflow_connection(monkeypatch, tmp_path):
+    from inclusion_data.settings import Settings
+
+    monkeypatch.delenv("WAREHOUSE_URL", raising=False)
+    monkeypatch.setenv("INCLUSION_HOME", str(tmp_path))
+    monkeypatch.setenv("AIRFLOW_CONN_WAREHOUSE", "postgresql://wh:secret@db.example:5432/warehouse")
+    assert Settings.from_env().warehouse_url == "postgresql+psycopg://wh:secret@db.example:5432/warehouse"
+    monkeypatch.setenv("WAREHOUSE_URL", "sqlite:///x.sqlite")  # an explicit URL wins
+    assert Settings.from_env().warehouse_url == "sqlite:///x.sqlite"
+    monkeypatch.delenv("WAREHOUSE_URL")
+    monkeypatch.delenv("AIRFLOW_CONN_WAREHOUSE")
+    assert Settings.from_env().warehouse_url == f"sqlite:///{tmp_path / 'warehouse.sqlite'}"

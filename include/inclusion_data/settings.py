@@ -1,7 +1,8 @@
 """Where things live, read from the environment so that tests and deployments can move them.
 
 ``INCLUSION_HOME`` holds all runtime state (default: ``var/`` in the checkout);
-``WAREHOUSE_URL`` is any SQLAlchemy URL (default: the embedded SQLite warehouse there).
+``WAREHOUSE_URL`` is any SQLAlchemy URL; without it the Airflow connection ``warehouse`` is
+used, and without that the embedded SQLite warehouse under ``INCLUSION_HOME``.
 """
 
 from __future__ import annotations
@@ -17,6 +18,29 @@ def _default_home() -> Path:
     return _CHECKOUT / "var" if (_CHECKOUT / "pyproject.toml").exists() else Path.cwd() / "var"
 
 
+_DRIVERS = {"postgresql": "postgresql+psycopg", "postgres": "postgresql+psycopg"}
+
+
+def sqlalchemy_url(uri: str) -> str:
+    """An Airflow connection URI as a SQLAlchemy URL (psycopg 3 for PostgreSQL)."""
+    scheme, rest = uri.split("://", 1)
+    return f"{_DRIVERS.get(scheme, scheme)}://{rest}"
+
+
+def _warehouse_connection() -> str | None:
+    """The Airflow connection ``warehouse``: from AIRFLOW_CONN_WAREHOUSE, or, inside a task,
+    from wherever Airflow keeps connections (its database, a secrets backend)."""
+    uri = os.environ.get("AIRFLOW_CONN_WAREHOUSE")
+    if not uri and os.environ.get("AIRFLOW_CTX_DAG_ID"):  # set by Airflow in task processes
+        try:
+            from airflow.sdk import Connection
+
+            uri = Connection.get("warehouse").get_uri()
+        except Exception:  # no such connection: fall back to the embedded default
+            uri = None
+    return sqlalchemy_url(uri) if uri else None
+
+
 @dataclass(frozen=True)
 class Settings:
     home: Path
@@ -28,7 +52,8 @@ class Settings:
     @classmethod
     def from_env(cls) -> Settings:
         home = Path(os.environ.get("INCLUSION_HOME") or _default_home()).resolve()
-        url = os.environ.get("WAREHOUSE_URL") or f"sqlite:///{home / 'warehouse.sqlite'}"
+        url = os.environ.get("WAREHOUSE_URL") or _warehouse_connection() \
+            or f"sqlite:///{home / 'warehouse.sqlite'}"
         settle = float(os.environ.get("INCLUSION_SETTLE_SECONDS", "30"))
         due_day = int(os.environ.get("INCLUSION_DUE_DAY", "10"))
         return cls(home=home, warehouse_url=url, settle_seconds=settle, due_day=due_day)

@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass
 
 import pandas as pd
-from sqlalchemy import Connection, Engine, func, insert, select, update
+from sqlalchemy import Connection, Engine, Integer, func, insert, select, update
 
 from ..contracts import DATASETS
 from ..localities import localities as load_localities
@@ -47,9 +47,17 @@ def already_processed(engine: Engine, file_hash: str) -> list[int]:
                                  .where(schema.submissions.c.file_hash == file_hash)))
 
 
-def _records(frame: pd.DataFrame, columns: list[str]) -> list[dict]:
+def _records(frame: pd.DataFrame, table, columns: list[str]) -> list[dict]:
+    """Rows as plain Python values of the columns' types (an integer column that held an empty
+    cell comes out of pandas as floats; COPY and strict drivers want integers)."""
     subset = frame[columns].astype(object)
-    return subset.where(subset.notna(), None).to_dict("records")
+    records = subset.where(subset.notna(), None).to_dict("records")
+    integers = [c for c in columns if isinstance(table.c[c].type, Integer)]
+    for record in records:
+        for column in integers:
+            if isinstance(record[column], float):
+                record[column] = int(record[column])
+    return records
 
 
 def record_submission(conn: Connection, record: SubmissionRecord, rows: pd.DataFrame | None) -> int:
@@ -76,9 +84,23 @@ def _insert_rows(conn: Connection, record: SubmissionRecord, submission_id: int,
     lineage = {"submission_id": submission_id, "file_hash": record.file_hash, "sheet": record.sheet,
                "project": record.project, "partner": record.partner, "period": record.period}
     payload = [{**lineage, "row": int(row_number), **values}
-               for row_number, values in zip(rows["_row"], _records(rows, columns))]
-    if payload:
+               for row_number, values in zip(rows["_row"], _records(rows, table, columns))]
+    if not payload:
+        return
+    if conn.dialect.name == "postgresql":
+        _copy(conn, table.name, payload)
+    else:
         conn.execute(insert(table), payload)
+
+
+def _copy(conn: Connection, table: str, payload: list[dict]) -> None:
+    """PostgreSQL's COPY: one stream instead of a statement per row, in the same transaction."""
+    names = list(payload[0])
+    cursor = conn.connection.driver_connection.cursor()
+    columns = ", ".join(f'"{name}"' for name in names)
+    with cursor.copy(f'COPY "{table}" ({columns}) FROM STDIN') as copy:
+        for row in payload:
+            copy.write_row([row[n] for n in names])
 
 
 def sync_reference(engine: Engine, network: Network) -> None:
