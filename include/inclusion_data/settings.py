@@ -47,6 +47,11 @@ class Settings:
     warehouse_url: str
     settle_seconds: float = 30  # files changed more recently may still be uploading
     due_day: int = 10  # a month's files are late after this day of the following month
+    # object-storage locations (see object_storage); None keeps everything in local folders
+    inbox_url: str | None = None
+    archive_url: str | None = None
+    rejected_url: str | None = None
+    published_url: str | None = None
 
 
     @classmethod
@@ -56,7 +61,9 @@ class Settings:
             or f"sqlite:///{home / 'warehouse.sqlite'}"
         settle = float(os.environ.get("INCLUSION_SETTLE_SECONDS", "30"))
         due_day = int(os.environ.get("INCLUSION_DUE_DAY", "10"))
-        return cls(home=home, warehouse_url=url, settle_seconds=settle, due_day=due_day)
+        urls = {name: os.environ.get(f"INCLUSION_{name.upper()}") or None
+                for name in ("inbox_url", "archive_url", "rejected_url", "published_url")}
+        return cls(home=home, warehouse_url=url, settle_seconds=settle, due_day=due_day, **urls)
 
     @property
     def inbox(self) -> Path:

@@ -14,6 +14,7 @@ from . import pseudonym
 from .completeness import compute_completeness, store_completeness
 from .findings import file_error
 from .indicators import build_indicator_values
+from .object_storage import pull_inbox, push_processed, push_published
 from .ingest import FileOutcome, batches, discover, file_hash, process_file
 from .publish import publish
 from .reference import load_network
@@ -38,6 +39,9 @@ def prepare_warehouse() -> None:
 
 def find_batches(batch_size: int = BATCH_SIZE) -> list[list[str]]:
     settings = Settings.from_env()
+    pulled = pull_inbox(settings)
+    if pulled:
+        log.info("moved %d files from %s into the working inbox", len(pulled), settings.inbox_url)
     return batches(discover(settings, settings.settle_seconds), batch_size)
 
 
@@ -104,6 +108,7 @@ def summarise(results: Sequence[list[dict]]) -> dict:
     log.info("ingest: %s", dict(counts))
     if files:
         refresh_reports()
+        push_processed(Settings.from_env())
     if not any(s["status"] == ACCEPTED for outcome in files for s in outcome["submissions"]):
         from airflow.sdk.exceptions import AirflowSkipException
 
@@ -118,6 +123,7 @@ def build_and_publish() -> dict:
     rows = build_indicator_values(engine)
     refresh_reports()
     published = publish(engine, settings)
+    push_published(settings)
     engine.dispose()
     return {"indicator_rows": rows, "csv": str(published.csv), "workbook": str(published.workbook),
             "html": str(published.html)}
