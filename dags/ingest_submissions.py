@@ -2,7 +2,7 @@
 
 from airflow.sdk import dag, task
 
-from inclusion_data import tasks
+from inclusion_data import dag_tasks as tasks
 from inclusion_data.assets import WAREHOUSE_SUBMISSIONS
 from inclusion_data.scheduling import INGEST_CRON, START_DATE, default_args
 

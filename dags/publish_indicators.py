@@ -2,7 +2,7 @@
 
 from airflow.sdk import AssetOrTimeSchedule, CronTriggerTimetable, dag, task
 
-from inclusion_data import tasks
+from inclusion_data import dag_tasks as tasks
 from inclusion_data.assets import WAREHOUSE_SUBMISSIONS
 from inclusion_data.scheduling import PUBLISH_CRON, START_DATE, TIMEZONE, default_args
 
