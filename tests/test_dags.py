@@ -2,13 +2,13 @@
 indicators, on SQLite and on PostgreSQL: the published figures of the seed reports must come
 out of partner-level rows."""
 
-import shutil
 
 import pandas as pd
 import pytest
 from sqlalchemy import func, select
 
 from conftest import BACKENDS, prepared_settings, warehouse_database
+from inclusion_data.demo import drop_files
 from inclusion_data.demo.sample_data import generate
 from inclusion_data.indicators import ALL, TOTAL
 from inclusion_data.local_airflow import CHECKOUT
@@ -33,14 +33,6 @@ def test_dag_files_stay_thin():
         assert all(line.startswith(("from airflow.sdk", "from inclusion_data")) for line in imports)
 
 
-def _drop(source, inbox):
-    for path in sorted(source.rglob("*")):
-        if path.is_file():
-            target = inbox / path.relative_to(source)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(path, target)
-
-
 def _counts(engine):
     with engine.connect() as conn:
         return {name: conn.scalar(select(func.count()).select_from(table))
@@ -61,9 +53,9 @@ def demo(request, tmp_path_factory, airflow_db):
         samples = directory / "samples"
         files = generate(samples)
         dags = airflow_db
-        _drop(samples / "round1", settings.inbox)
+        drop_files(samples / "round1", settings.inbox)
         states = [_state(dags["ingest_submissions"].test())]
-        _drop(samples / "round2", settings.inbox)
+        drop_files(samples / "round2", settings.inbox)
         states.append(_state(dags["ingest_submissions"].test()))
         states.append(_state(dags["publish_indicators"].test()))
         yield {"settings": settings, "engine": engine, "samples": samples, "files": files,
@@ -215,6 +207,6 @@ def test_completeness_shows_the_missing_and_late_submissions_the_demo_has(demo):
 def test_the_same_files_again_change_nothing(demo):
     engine, settings = demo["engine"], demo["settings"]
     before = _counts(engine)
-    _drop(demo["samples"] / "round1", settings.inbox)
+    drop_files(demo["samples"] / "round1", settings.inbox)
     assert _state(demo["dags"]["ingest_submissions"].test()) == "success"
     assert _counts(engine) == before

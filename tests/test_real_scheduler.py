@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import shutil
 import signal
 import socket
 import subprocess
@@ -23,6 +22,7 @@ import pytest
 from sqlalchemy import create_engine, func, select
 
 from conftest import warehouse_database
+from inclusion_data.demo import drop_files
 from inclusion_data.demo.sample_data import generate
 from inclusion_data.local_airflow import CHECKOUT
 from inclusion_data.warehouse import schema
@@ -278,14 +278,6 @@ def _pids_with(marker: bytes) -> list[int]:
     return found
 
 
-def _drop(source: Path, inbox: Path) -> None:
-    for path in sorted(source.rglob("*")):
-        if path.is_file():
-            target = inbox / path.relative_to(source)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(path, target)
-
-
 def test_the_scheduler_ingests_and_the_asset_event_publishes(tmp_path):
     port = _free_port()
     with warehouse_database("postgresql", tmp_path) as metadata_url, \
@@ -316,7 +308,7 @@ def test_the_scheduler_ingests_and_the_asset_event_publishes(tmp_path):
             slot = airflow.wait_for_run(INGEST, lambda run: run["run_type"] == "scheduled", deadline)
             assert airflow.task_state(slot, "summarise") == "skipped"
 
-            _drop(samples / "round1", home / "inbox")
+            drop_files(samples / "round1", home / "inbox")
             triggered = airflow.api("POST", f"/dags/{INGEST}/dagRuns", json={"logical_date": None})
             airflow.wait_for_run(INGEST, lambda run: run["dag_run_id"] == triggered["dag_run_id"],
                                  deadline)

@@ -4,22 +4,10 @@ through real Airflow DAG runs (``dag.test()``) on the embedded SQLite default.""
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 
 from ..settings import Settings
-
-
-def _drop(samples, settings: Settings, round_name: str) -> int:
-    source = samples / round_name
-    count = 0
-    for path in sorted(source.rglob("*")):
-        if path.is_file():
-            target = settings.inbox / path.relative_to(source)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(path, target)
-            count += 1
-    return count
+from . import drop_files
 
 
 def _run(dag, label: str) -> None:
@@ -49,9 +37,9 @@ def main() -> None:
 
     from .summary import print_summary
 
-    print(f"\nRound 1: {_drop(samples, settings, 'round1')} partner files dropped in {settings.inbox}")
+    print(f"\nRound 1: {drop_files(samples / 'round1', settings.inbox)} partner files dropped in {settings.inbox}")
     _run(dags["ingest_submissions"], "round 1")
-    print(f"Round 2: {_drop(samples, settings, 'round2')} re-sent files dropped (a correction and a fix)")
+    print(f"Round 2: {drop_files(samples / 'round2', settings.inbox)} re-sent files dropped (a correction and a fix)")
     _run(dags["ingest_submissions"], "round 2")
     _run(dags["publish_indicators"], "publish")
     print_summary(settings)
