@@ -14,6 +14,8 @@ import pytest
 
 from inclusion_data import tasks
 from inclusion_data.local_airflow import CHECKOUT
+from inclusion_data.settings import Settings
+from inclusion_data.warehouse.engine import make_engine
 from workbooks import beneficiary, write_xlsx
 
 CHROMIUM = shutil.which("chromium")
@@ -40,7 +42,10 @@ def site(tmp_path, monkeypatch, airflow_db):
     write_xlsx(inbox / "a_2016-03.xlsx", {"Beneficiari": [beneficiary()]})
     write_xlsx(inbox / "b_2016-02.xlsx", {"Beneficiari": [beneficiary(locality="Atlantida")]})
     tasks.process_batch(tasks.find_batches()[0])
-    tasks.refresh_reports()
+    settings = Settings.from_env()
+    engine = make_engine(settings.warehouse_url)
+    tasks.refresh_reports(settings, engine)
+    engine.dispose()
     return tmp_path / "var"
 
 

@@ -7,7 +7,6 @@ expectation. Computed before personal columns are dropped, because they need the
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 

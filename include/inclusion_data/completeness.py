@@ -9,7 +9,7 @@ import pandas as pd
 from sqlalchemy import Engine, func, insert, select
 
 from .indicators import catalogue
-from .periods import months_between
+from .periods import months_between, next_period
 from .reference import Network
 from .warehouse import schema
 from .warehouse.load import ACCEPTED, REJECTED, SUPERSEDED
@@ -19,8 +19,7 @@ MISSING = "missing"
 
 def due_date(period: str, due_day: int) -> dt.date:
     """The last day a month's files are on time: ``due_day`` of the following month."""
-    year, month = map(int, period.split("-"))
-    year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    year, month = map(int, next_period(period).split("-"))
     return dt.date(year, month, due_day)
 
 

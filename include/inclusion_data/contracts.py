@@ -23,6 +23,15 @@ class Kind(str, Enum):
     LOCALITY = "locality"  # place name, matched to SIRUTA within the county
 
 
+# how each kind is described to people (template help, README): (Romanian, English)
+KIND_LABELS = {Kind.TEXT: ("text", "text"), Kind.CODE: ("listă", "list"),
+               Kind.DATE: ("dată zz.ll.aaaa", "date dd.mm.yyyy"),
+               Kind.BIRTH: ("dată zz.ll.aaaa sau an", "date dd.mm.yyyy or year"),
+               Kind.INTEGER: ("număr întreg", "whole number"), Kind.DECIMAL: ("număr", "number"),
+               Kind.BOOLEAN: ("Da/Nu", "Da/Nu (yes/no)"), Kind.CNP: ("CNP", "CNP"),
+               Kind.LOCALITY: ("localitate SIRUTA", "SIRUTA locality")}
+
+
 @dataclass(frozen=True)
 class Field:
     name: str

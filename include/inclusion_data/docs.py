@@ -7,16 +7,11 @@ import re
 from pathlib import Path
 
 from .checks import all_checks
-from .contracts import DATASETS, Kind
+from .contracts import DATASETS, KIND_LABELS, Kind
 from .indicators import catalogue
 from .vocabularies import vocabulary
 
 README = Path(__file__).resolve().parents[2] / "README.md"
-_KIND = {Kind.TEXT: "text", Kind.CODE: "list", Kind.DATE: "date", Kind.BIRTH: "date or year",
-         Kind.INTEGER: "whole number", Kind.DECIMAL: "number", Kind.BOOLEAN: "Da/Nu",
-         Kind.CNP: "CNP", Kind.LOCALITY: "SIRUTA locality"}
-
-
 def datasets_section() -> str:
     out = []
     for dataset in DATASETS.values():
@@ -34,7 +29,7 @@ def datasets_section() -> str:
             stored = "no (personal: pseudonymised, then dropped)" if f.personal else "yes"
             if f.kind is Kind.BIRTH:
                 stored = "birth year only"
-            out.append(f"| {f.ro} / {f.en} | {_KIND[f.kind]} | {'yes' if f.required else ''} | "
+            out.append(f"| {f.ro} / {f.en} | {KIND_LABELS[f.kind][1]} | {'yes' if f.required else ''} | "
                        f"{allowed} | {stored} |")
         rules = "; ".join(f"`{c.name}` ({c.severity})" for c in all_checks(dataset))
         out.append(f"\nRow rules: {rules}; `duplicate_row` (error) on "

@@ -21,10 +21,11 @@ from plotly.colors import qualitative
 from plotly.io.json import to_json_plotly
 from plotly.offline import get_plotlyjs
 
+from .indicators import ALL, TOTAL
+from .suppression import SMALLEST_SHOWN
+
 COLUMNS = ["indicator_id", "name_ro", "name_en", "project", "partner", "period", "dimension",
            "category", "value", "target", "achievement_pct", "suppressed"]
-ALL = "ALL"
-TOTAL = "total"
 SUPPRESSED = "suppressed"
 
 _env = Environment(loader=PackageLoader(__package__, "templates"), autoescape=select_autoescape(["html"]))
@@ -81,7 +82,7 @@ def write_html_report(frame: pd.DataFrame, directory: Path,
         title=title, sections=sections, projects=sorted(colors),
         achievement=_achievement_chart(targets, colors) if len(targets) else None,
         target_rows=[_table_row(r) for r in targets.itertuples(index=False)],
-        summary=_summary(df, sorted(colors)), config=_CONFIG), "utf-8")
+        summary=_summary(df, sorted(colors)), config=_CONFIG, smallest_shown=SMALLEST_SHOWN), "utf-8")
     return page
 
 

@@ -22,21 +22,38 @@ from sqlalchemy.exc import IntegrityError
 from . import pseudonym
 from .checks import Context, apply_checks
 from .contracts import Dataset, Kind
+from .feedback import write_feedback_workbook
 from .findings import ERROR, WARNING, Finding, file_error
 from .localities import localities
-from .parsing import ParsedSheet, RawSheet, dataset_for_headers, dataset_for_sheet, parse_sheet
+from .parsing import (
+    ParsedSheet,
+    RawSheet,
+    dataset_for_headers,
+    dataset_for_sheet,
+    parse_sheet,
+)
+from .periods import (
+    INFO_SHEETS,
+    NAMING_HINT_EN,
+    NAMING_HINT_RO,
+    month_in_file_name,
+    month_in_workbook,
+)
 from .plausibility import monthly_counts, volume_finding
-from .periods import (INFO_SHEETS, NAMING_HINT_EN, NAMING_HINT_RO, month_in_file_name,
-                      month_in_workbook)
 from .reading import UnreadableFile, read_file
 from .reference import Network
-from .feedback import write_feedback_workbook
 from .reports import write_file_report
 from .settings import Settings
 from .template_workbook import TEMPLATE_SHEETS
 from .text import fold
 from .validation import validate_frame
-from .warehouse.load import ACCEPTED, REJECTED, SubmissionRecord, already_processed, record_submission
+from .warehouse.load import (
+    ACCEPTED,
+    REJECTED,
+    SubmissionRecord,
+    already_processed,
+    record_submission,
+)
 
 log = logging.getLogger(__name__)
 

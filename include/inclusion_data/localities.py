@@ -12,10 +12,10 @@ import re
 import warnings
 from dataclasses import dataclass
 from functools import cache
+from importlib.resources import files
 
 import sirutalib
 import yaml
-from importlib.resources import files
 
 from .text import fold
 

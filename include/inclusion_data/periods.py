@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 
 from babel.dates import get_month_names
@@ -65,15 +64,15 @@ def month_in_file_name(name: str) -> str | None:
     return parse_month(re.sub(r"\.[A-Za-z]+$", "", name))
 
 
+def next_period(period: str) -> str:
+    year, month = map(int, period.split("-"))
+    return period_of(year + 1, 1) if month == 12 else period_of(year, month + 1)
+
+
 def months_between(start: str, end: str) -> list[str]:
-    year, month = map(int, start.split("-"))
     out = []
-    while period_of(year, month) <= end:
-        out.append(period_of(year, month))
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    while start <= end:
+        out.append(start)
+        start = next_period(start)
     return out
 
-
-def today_period() -> str:
-    today = dt.date.today()
-    return period_of(today.year, today.month)

@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import shutil
 import traceback
 from collections import Counter
 from collections.abc import Sequence
+from pathlib import Path
 
+from sqlalchemy import Engine
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from . import pseudonym
 from .completeness import compute_completeness, store_completeness
 from .findings import file_error
 from .indicators import build_indicator_values
-from .object_storage import pull_inbox, push_processed, push_published
 from .ingest import FileOutcome, batches, discover, file_hash, process_file
+from .object_storage import pull_inbox, push_processed, push_published
 from .publish import publish
 from .reference import load_network
 from .reports import write_file_report
@@ -26,8 +29,9 @@ from .warehouse.load import ACCEPTED, REJECTED, sync_reference
 
 log = logging.getLogger(__name__)
 
-BATCH_SIZE = 25
-INFRASTRUCTURE_ERRORS = (OperationalError, InterfaceError, OSError)  # files per mapped task: Great Expectations' start-up is paid once per batch
+BATCH_SIZE = 25  # files per mapped task: Great Expectations' start-up is paid once per batch
+# the warehouse or the disk is away: fail the task (Airflow retries), never reject the file
+INFRASTRUCTURE_ERRORS = (OperationalError, InterfaceError, OSError)
 
 
 def prepare_warehouse() -> None:
@@ -68,9 +72,6 @@ def process_batch(paths: list[str]) -> list[dict]:
 
 
 def _set_aside(relative: str, settings: Settings, exc: Exception) -> FileOutcome:
-    import datetime as dt
-    from pathlib import Path
-
     source = settings.inbox / relative
     outcome = FileOutcome(relative, source.name, None, None, None, file_hash(source), REJECTED)
     outcome.findings.append(file_error(
@@ -88,14 +89,11 @@ def _set_aside(relative: str, settings: Settings, exc: Exception) -> FileOutcome
     return outcome
 
 
-def refresh_reports() -> dict:
+def refresh_reports(settings: Settings, engine: Engine) -> dict:
     """Recompute completeness and rebuild the reviewers' site under ``<home>/reports``."""
-    settings = Settings.from_env()
-    engine = make_engine(settings.warehouse_url)
     rows = compute_completeness(engine, load_network(), settings.due_day)
     store_completeness(engine, rows)
     index = build_site(engine, settings.reports, rows, settings.due_day)
-    engine.dispose()
     return {"reports": str(index), "expected": len(rows),
             "missing": sum(r["status"] == "missing" for r in rows), "late": sum(r["late"] for r in rows)}
 
@@ -107,8 +105,11 @@ def summarise(results: Sequence[list[dict]]) -> dict:
     counts = Counter(outcome["status"] for outcome in files)
     log.info("ingest: %s", dict(counts))
     if files:
-        refresh_reports()
-        push_processed(Settings.from_env())
+        settings = Settings.from_env()
+        engine = make_engine(settings.warehouse_url)
+        refresh_reports(settings, engine)
+        engine.dispose()
+        push_processed(settings)
     if not any(s["status"] == ACCEPTED for outcome in files for s in outcome["submissions"]):
         from airflow.sdk.exceptions import AirflowSkipException
 
@@ -121,7 +122,7 @@ def build_and_publish() -> dict:
     settings = Settings.from_env()
     engine = make_engine(settings.warehouse_url)
     rows = build_indicator_values(engine)
-    refresh_reports()
+    refresh_reports(settings, engine)
     published = publish(engine, settings)
     push_published(settings)
     engine.dispose()

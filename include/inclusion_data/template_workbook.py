@@ -22,7 +22,7 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from .checks import all_checks
-from .contracts import DATASETS, Dataset, Field, Kind
+from .contracts import DATASETS, KIND_LABELS, Dataset, Field, Kind
 from .localities import localities
 from .periods import parse_month
 from .reference import Network, Partner, load_network
@@ -36,12 +36,6 @@ INFO = "Info"
 TEMPLATE_SHEETS = (fold(INSTRUCTIONS), fold(LISTS))  # sheets of the template that hold no dataset
 DATA_ROWS = 2000  # rows left unlocked and validated below the header
 DATE_FORMAT = "dd.mm.yyyy"
-_KIND = {Kind.TEXT: ("text", "text"), Kind.CODE: ("listă", "list"),
-         Kind.DATE: ("dată zz.ll.aaaa", "date dd.mm.yyyy"),
-         Kind.BIRTH: ("dată zz.ll.aaaa sau an", "date dd.mm.yyyy or year"),
-         Kind.INTEGER: ("număr întreg", "whole number"), Kind.DECIMAL: ("număr", "number"),
-         Kind.BOOLEAN: ("Da/Nu", "Da/Nu (yes/no)"), Kind.CNP: ("CNP", "CNP"),
-         Kind.LOCALITY: ("localitate SIRUTA", "SIRUTA locality")}
 _BOLD = Font(bold=True)
 _HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 _UNLOCKED = Protection(locked=False)
@@ -73,7 +67,7 @@ def locality_labels(county: str) -> list[str]:
 
 def describe(f: Field, county: str | None) -> tuple[str, str]:
     """What a column holds, in Romanian and in English, from its contract."""
-    ro, en = [_KIND[f.kind][0]], [_KIND[f.kind][1]]
+    ro, en = [KIND_LABELS[f.kind][0]], [KIND_LABELS[f.kind][1]]
     if f.required:
         ro.append("obligatoriu")
         en.append("required")

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..completeness import due_date
 from ..contracts import DATASETS
 from ..vocabularies import vocabulary
 from .people import Person, PersonFactory
@@ -368,9 +369,7 @@ LATE = ("ALBA", "primaria-alba-iulia", "2016-05")  # sent after the 10th of the 
 
 def _arrived(path: Path, period: str, day: int) -> None:
     """Date the file as received on ``day`` of the month after ``period``, 10:00 UTC."""
-    year, month = map(int, period.split("-"))
-    year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    stamp = dt.datetime(year, month, day, 10, tzinfo=dt.timezone.utc).timestamp()
+    stamp = dt.datetime.combine(due_date(period, day), dt.time(10), dt.timezone.utc).timestamp()
     os.utime(path, (stamp, stamp))
 
 
