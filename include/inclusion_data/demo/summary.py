@@ -30,6 +30,7 @@ def print_summary(settings: Settings) -> None:
     for stored in reports:
         print(f"  {settings.home / (stored + '.report.html')}")
     print(f"All reports: {settings.archive}/**/*.report.html and {settings.rejected}/**/*.report.html")
+    print(f"Reviewers' data-quality site (submissions, completeness, trends): {settings.reports / 'index.html'}")
     published = settings.published / published_on()
     print(f"\nIndicators: {published / 'indicator_values.xlsx'}")
     print(f"            {published / 'indicator_values.csv'}")
