@@ -29,22 +29,37 @@ def bench_read(rows: int, directory: Path) -> None:
     import pandas as pd
     from python_calamine import CalamineWorkbook
 
-    from inclusion_data.reading import read_file
+    from inclusion_data.intake.reading import read_file
 
     path = directory / "big.xlsx"
     book = openpyxl.Workbook(write_only=True)
     sheet = book.create_sheet("Beneficiari")
-    sheet.append(["CNP", "Nume și prenume", "Sex", "Etnie", "Localitate", "Serviciu", "Data", "Număr ședințe"])
+    sheet.append(
+        ["CNP", "Nume și prenume", "Sex", "Etnie", "Localitate", "Serviciu", "Data", "Număr ședințe"]
+    )
     for i in range(rows):
-        sheet.append([f"1850314{i % 1000000:06d}", f"Nume {i}", "M", "Romă", "Cojocna", "Logopedie",
-                      "14.03.2016", i % 5 + 1])
+        sheet.append(
+            [
+                f"1850314{i % 1000000:06d}",
+                f"Nume {i}",
+                "M",
+                "Romă",
+                "Cojocna",
+                "Logopedie",
+                "14.03.2016",
+                i % 5 + 1,
+            ]
+        )
     book.save(path)
     print(f"read {rows} rows x 8 columns ({path.stat().st_size / 1e6:.1f} MB xlsx)")
     timings = {
-        "fastexcel, all cells as text (pipeline reader)": lambda: fastexcel.read_excel(path).load_sheet(
-            0, header_row=None, dtypes="string").to_arrow(),
-        "inclusion_data.reading.read_file (fastexcel + row numbers)": lambda: read_file(path),
-        "python-calamine to_python": lambda: CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python(),
+        "fastexcel, all cells as text (pipeline reader)": lambda: (
+            fastexcel.read_excel(path).load_sheet(0, header_row=None, dtypes="string").to_arrow()
+        ),
+        "inclusion_data.intake.reading.read_file (fastexcel + row numbers)": lambda: read_file(path),
+        "python-calamine to_python": lambda: (
+            CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()
+        ),
         "pandas + openpyxl": lambda: pd.read_excel(path, engine="openpyxl"),
     }
     for label, run in timings.items():
@@ -58,23 +73,31 @@ def bench_ingest(files: int, rows_per_file: int, directory: Path) -> None:
     os.environ["INCLUSION_PSEUDONYM_KEY"] = "benchmark"
     os.environ["INCLUSION_SETTLE_SECONDS"] = "0"
     os.environ.pop("WAREHOUSE_URL", None)
-    from inclusion_data import tasks
     from inclusion_data.demo.sample_data import STYLES, build_plan, write_submission
+    from inclusion_data.orchestration import tasks
     from inclusion_data.settings import Settings
 
     settings = Settings.from_env()
     tasks.prepare_warehouse()
     plan = build_plan(seed=1)
-    sources = [(key, rows) for key, rows in plan.rows.items()
-               if key[3] == "beneficiaries" and STYLES[key[:2]].file_format != "csv"]
+    sources = [
+        (key, rows)
+        for key, rows in plan.rows.items()
+        if key[3] == "beneficiaries" and STYLES[key[:2]].file_format != "csv"
+    ]
     for made in range(files):
         (project, partner, period, _), rows = sources[made % len(sources)]
         start = (made // len(sources)) * rows_per_file % max(1, len(rows) - rows_per_file)
-        chunk = rows[start:start + rows_per_file]  # distinct rows of one partner's month
-        write_submission(settings.inbox, STYLES[(project, partner)], period,
-                         {"beneficiaries": chunk}, suffix=f"_{made:04d}")
+        chunk = rows[start : start + rows_per_file]  # distinct rows of one partner's month
+        write_submission(
+            settings.inbox,
+            STYLES[(project, partner)],
+            period,
+            {"beneficiaries": chunk},
+            suffix=f"_{made:04d}",
+        )
     start_import = time.perf_counter()
-    from inclusion_data import validation
+    from inclusion_data.quality import validation
 
     validation._batch_definition()
     warm = time.perf_counter() - start_import

@@ -1,10 +1,17 @@
-"""Pick up partner files from the inbox, validate and load them, file them with their report."""
+"""Pick up partner files from the inbox, validate and load them, file them with their report.
+
+Every 30 minutes: files that have stopped changing in `inbox/<project>/<partner>/` are split
+into batches, each batch is checked (contracts, Great Expectations suites, plausibility) and
+loaded file by file, and every file ends in `archive/` or `rejected/` beside its HTML report and,
+when it has findings, its annotated feedback workbook. `summarise` emits the warehouse asset
+that triggers `publish_indicators`. Logic: `inclusion_data.orchestration.tasks`.
+"""
 
 from airflow.sdk import dag, task
 
-from inclusion_data import dag_tasks as tasks
-from inclusion_data.assets import WAREHOUSE_SUBMISSIONS
-from inclusion_data.scheduling import INGEST_CRON, START_DATE, default_args
+from inclusion_data.orchestration import dag_tasks as tasks
+from inclusion_data.orchestration.assets import WAREHOUSE_SUBMISSIONS
+from inclusion_data.orchestration.scheduling import INGEST_CRON, START_DATE, default_args, tags
 
 
 @dag(
@@ -13,7 +20,7 @@ from inclusion_data.scheduling import INGEST_CRON, START_DATE, default_args
     catchup=False,
     max_active_runs=1,
     default_args=default_args(retry_minutes=1),
-    tags=["inclusion", "ingest"],
+    tags=tags("ingest"),
     doc_md=__doc__,
 )
 def ingest_submissions():

@@ -1,10 +1,16 @@
-"""Rebuild the indicator table and publish it: nightly, and whenever new data was loaded."""
+"""Rebuild the indicator table and publish it: nightly, and whenever new data was loaded.
+
+Runs at 02:00 Bucharest time and after every `ingest_submissions` run that loaded data:
+computes the indicator catalogue from the warehouse, suppresses small person counts, and
+writes `published/<date>/` (CSV, workbook, HTML report) and the reviewers' data-quality site.
+Logic: `inclusion_data.orchestration.tasks`.
+"""
 
 from airflow.sdk import AssetOrTimeSchedule, CronTriggerTimetable, dag, task
 
-from inclusion_data import dag_tasks as tasks
-from inclusion_data.assets import WAREHOUSE_SUBMISSIONS
-from inclusion_data.scheduling import PUBLISH_CRON, START_DATE, TIMEZONE, default_args
+from inclusion_data.orchestration import dag_tasks as tasks
+from inclusion_data.orchestration.assets import WAREHOUSE_SUBMISSIONS
+from inclusion_data.orchestration.scheduling import PUBLISH_CRON, START_DATE, TIMEZONE, default_args, tags
 
 
 @dag(
@@ -16,7 +22,7 @@ from inclusion_data.scheduling import PUBLISH_CRON, START_DATE, TIMEZONE, defaul
     catchup=False,
     max_active_runs=1,
     default_args=default_args(retry_minutes=2),
-    tags=["inclusion", "publish"],
+    tags=tags("publish"),
     doc_md=__doc__,
 )
 def publish_indicators():

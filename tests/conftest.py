@@ -19,20 +19,20 @@ for name in [n for n in os.environ if n.startswith("AIRFLOW__") and n != "AIRFLO
     del os.environ[name]
 os.environ.pop("AIRFLOW_HOME", None)
 
-from inclusion_data import local_airflow  # noqa: E402
+from inclusion_data.orchestration import local_airflow  # noqa: E402
 from inclusion_data.settings import Settings  # noqa: E402
 
 local_airflow.configure(Settings.from_env())
 
 import pytest  # noqa: E402
 
-from inclusion_data.reference import load_network  # noqa: E402
+from inclusion_data.contracts.network import load_network  # noqa: E402
 from inclusion_data.warehouse.engine import make_engine, migrate  # noqa: E402
 from inclusion_data.warehouse.load import sync_reference  # noqa: E402
 
-
-POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL",
-                                    "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+POSTGRES_ADMIN_URL = os.environ.get(
+    "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
 
 
 @contextmanager

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import openpyxl
 
-from inclusion_data.contracts import DATASETS
+from inclusion_data.contracts.datasets import DATASETS
 from inclusion_data.demo.people import make_cnp
 
 CNP_M_1985 = make_cnp("M", dt.date(1985, 3, 14), 12, 1)  # a valid synthetic CNP (Cluj)
@@ -15,15 +15,26 @@ CNP_F_2008 = make_cnp("F", dt.date(2008, 6, 2), 12, 2)
 
 
 def beneficiary(**overrides) -> dict:
-    row = {"cnp": CNP_M_1985, "person_code": None, "name": "Ion Testescu", "birth_date": "14.03.1985",
-           "sex": "M", "ethnicity": "Romă", "locality": "Cojocna", "vulnerable_group": "Părinte",
-           "service": "Școala părinților", "service_date": dt.date(2016, 3, 10), "sessions": 2}
+    row = {
+        "cnp": CNP_M_1985,
+        "person_code": None,
+        "name": "Ion Testescu",
+        "birth_date": "14.03.1985",
+        "sex": "M",
+        "ethnicity": "Romă",
+        "locality": "Cojocna",
+        "vulnerable_group": "Părinte",
+        "service": "Școala părinților",
+        "service_date": dt.date(2016, 3, 10),
+        "sessions": 2,
+    }
     row.update(overrides)
     return row
 
 
-def write_xlsx(path: Path, sheets: dict[str, list[dict]], language: str = "ro",
-               info_month: str | None = None) -> Path:
+def write_xlsx(
+    path: Path, sheets: dict[str, list[dict]], language: str = "ro", info_month: str | None = None
+) -> Path:
     """Write sheets of rows keyed by contract field, headers in the template's language."""
     workbook = openpyxl.Workbook()
     workbook.remove(workbook.active)

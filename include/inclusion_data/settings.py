@@ -11,11 +11,11 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-_CHECKOUT = Path(__file__).resolve().parents[2]
+CHECKOUT = Path(__file__).resolve().parents[2]  # the repository, when run from a checkout
 
 
 def _default_home() -> Path:
-    return _CHECKOUT / "var" if (_CHECKOUT / "pyproject.toml").exists() else Path.cwd() / "var"
+    return CHECKOUT / "var" if (CHECKOUT / "pyproject.toml").exists() else Path.cwd() / "var"
 
 
 _DRIVERS = {"postgresql": "postgresql+psycopg", "postgres": "postgresql+psycopg"}
@@ -53,16 +53,20 @@ class Settings:
     rejected_url: str | None = None
     published_url: str | None = None
 
-
     @classmethod
     def from_env(cls) -> Settings:
         home = Path(os.environ.get("INCLUSION_HOME") or _default_home()).resolve()
-        url = os.environ.get("WAREHOUSE_URL") or _warehouse_connection() \
+        url = (
+            os.environ.get("WAREHOUSE_URL")
+            or _warehouse_connection()
             or f"sqlite:///{home / 'warehouse.sqlite'}"
+        )
         settle = float(os.environ.get("INCLUSION_SETTLE_SECONDS", "30"))
         due_day = int(os.environ.get("INCLUSION_DUE_DAY", "10"))
-        urls = {name: os.environ.get(f"INCLUSION_{name.upper()}") or None
-                for name in ("inbox_url", "archive_url", "rejected_url", "published_url")}
+        urls = {
+            name: os.environ.get(f"INCLUSION_{name.upper()}") or None
+            for name in ("inbox_url", "archive_url", "rejected_url", "published_url")
+        }
         return cls(home=home, warehouse_url=url, settle_seconds=settle, due_day=due_day, **urls)
 
     @property

@@ -6,8 +6,8 @@ from __future__ import annotations
 import os
 import sys
 
-from ..settings import Settings
-from . import drop_files
+from inclusion_data.demo import drop_files
+from inclusion_data.settings import Settings
 
 
 def _run(dag, label: str) -> None:
@@ -22,24 +22,27 @@ def main() -> None:
     os.environ.setdefault("INCLUSION_SETTLE_SECONDS", "0")  # the demo drops files and runs at once
     os.environ.setdefault("AIRFLOW__LOGGING__LOGGING_LEVEL", "WARNING")  # INFO for every task log
     settings = Settings.from_env()
-    from .. import local_airflow, pseudonym
+    from inclusion_data.intake import pseudonym
+    from inclusion_data.orchestration import local_airflow
 
     local_airflow.configure(settings)
     settings.make_dirs()
     pseudonym.create_local_key(settings)
     samples = settings.home / "samples"
     if not samples.exists():  # generated once, so a second demo drops byte-identical files
-        from .sample_data import generate
+        from inclusion_data.demo.sample_data import generate
 
         generate(samples)
     local_airflow.init_metadata_db()
     dags = local_airflow.load_dags()
 
-    from .summary import print_summary
+    from inclusion_data.demo.summary import print_summary
 
-    print(f"\nRound 1: {drop_files(samples / 'round1', settings.inbox)} partner files dropped in {settings.inbox}")
+    dropped = drop_files(samples / "round1", settings.inbox)
+    print(f"\nRound 1: {dropped} partner files dropped in {settings.inbox}")
     _run(dags["ingest_submissions"], "round 1")
-    print(f"Round 2: {drop_files(samples / 'round2', settings.inbox)} re-sent files dropped (a correction and a fix)")
+    dropped = drop_files(samples / "round2", settings.inbox)
+    print(f"Round 2: {dropped} re-sent files dropped (a correction and a fix)")
     _run(dags["ingest_submissions"], "round 2")
     _run(dags["publish_indicators"], "publish")
     print_summary(settings)

@@ -8,13 +8,71 @@ from dataclasses import dataclass
 
 from stdnum.ro import cnp as stdnum_cnp
 
-FIRST_M = ["Ion", "Gheorghe", "Vasile", "Florin", "Marius", "Adrian", "Ștefan", "Nicolae", "Cristian",
-           "Daniel", "Mihai", "Costel", "Dănuț", "Lăcătuș", "Remus", "Sorin", "Tiberiu", "Zoltán"]
-FIRST_F = ["Maria", "Elena", "Ana", "Florica", "Mirela", "Ioana", "Lenuța", "Rodica", "Anișoara",
-           "Cristina", "Gabriela", "Ramona", "Viorica", "Erzsébet", "Loredana", "Denisa", "Țuța"]
-LAST = ["Lingurar", "Căldărar", "Rostaș", "Stoica", "Mocanu", "Pop", "Moldovan", "Rusu", "Kovács",
-        "Varga", "Lăcătuș", "Gabor", "Ciurar", "Dumitru", "Oprea", "Sârbu", "Bumbu", "Fieraru",
-        "Mezei", "Toth", "Boldea", "Munteanu", "Suciu", "Crăciun"]
+FIRST_M = [
+    "Ion",
+    "Gheorghe",
+    "Vasile",
+    "Florin",
+    "Marius",
+    "Adrian",
+    "Ștefan",
+    "Nicolae",
+    "Cristian",
+    "Daniel",
+    "Mihai",
+    "Costel",
+    "Dănuț",
+    "Lăcătuș",
+    "Remus",
+    "Sorin",
+    "Tiberiu",
+    "Zoltán",
+]
+FIRST_F = [
+    "Maria",
+    "Elena",
+    "Ana",
+    "Florica",
+    "Mirela",
+    "Ioana",
+    "Lenuța",
+    "Rodica",
+    "Anișoara",
+    "Cristina",
+    "Gabriela",
+    "Ramona",
+    "Viorica",
+    "Erzsébet",
+    "Loredana",
+    "Denisa",
+    "Țuța",
+]
+LAST = [
+    "Lingurar",
+    "Căldărar",
+    "Rostaș",
+    "Stoica",
+    "Mocanu",
+    "Pop",
+    "Moldovan",
+    "Rusu",
+    "Kovács",
+    "Varga",
+    "Lăcătuș",
+    "Gabor",
+    "Ciurar",
+    "Dumitru",
+    "Oprea",
+    "Sârbu",
+    "Bumbu",
+    "Fieraru",
+    "Mezei",
+    "Toth",
+    "Boldea",
+    "Munteanu",
+    "Suciu",
+    "Crăciun",
+]
 
 COUNTY_CNP_CODE = {"Alba": 1, "Bihor": 5, "Cluj": 12, "Mureș": 26, "București": 40}  # CNP digits JJ
 
@@ -43,19 +101,25 @@ class PersonFactory:
         self.serial = 0
         self.cnps: set[str] = set()
 
-    def make(self, county: str, born_between: tuple[int, int], roma_share: float = 0.7,
-             cnp_share: float = 0.8, prefix: str = "P") -> Person:
+    def make(
+        self,
+        county: str,
+        born_between: tuple[int, int],
+        roma_share: float = 0.7,
+        cnp_share: float = 0.8,
+        prefix: str = "P",
+    ) -> Person:
         rng = self.rng
         self.serial += 1
         sex = rng.choice("MF")
         birth = dt.date(rng.randint(*born_between), rng.randint(1, 12), rng.randint(1, 28))
-        cnp = None
+        cnp: str | None = None
         if rng.random() < cnp_share:
             serial = self.serial
-            while (cnp := make_cnp(sex, birth, COUNTY_CNP_CODE[county], serial)) in self.cnps:
+            while (candidate := make_cnp(sex, birth, COUNTY_CNP_CODE[county], serial)) in self.cnps:
                 serial += 1
-            self.cnps.add(cnp)
+            self.cnps.add(candidate)
+            cnp = candidate
         ethnicity = "roma" if rng.random() < roma_share else rng.choice(["other", "not_declared"])
         first = rng.choice(FIRST_M if sex == "M" else FIRST_F)
-        return Person(f"{first} {rng.choice(LAST)}", sex, birth, cnp, f"{prefix}{self.serial:05d}",
-                      ethnicity)
+        return Person(f"{first} {rng.choice(LAST)}", sex, birth, cnp, f"{prefix}{self.serial:05d}", ethnicity)

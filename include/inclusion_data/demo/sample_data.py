@@ -20,13 +20,14 @@ import random
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import pandas as pd
 
-from ..completeness import due_date
-from ..contracts import DATASETS
-from ..vocabularies import vocabulary
-from .people import Person, PersonFactory
+from inclusion_data.contracts.datasets import DATASETS
+from inclusion_data.contracts.vocabularies import vocabulary
+from inclusion_data.demo.people import Person, PersonFactory
+from inclusion_data.intake.periods import due_date
 
 MONTHS = tuple(f"2016-{m:02d}" for m in range(1, 7))
 _CEDILLA = str.maketrans("șțȘȚ", "şţŞŢ")
@@ -41,28 +42,58 @@ class PartnerStyle:
     file_format: str  # xlsx | ods | csv
 
 
-STYLES = {(s.project, s.partner): s for s in (
-    PartnerStyle("TWAM", "asoc-cluj", "Cluj", "ro", "xlsx"),
-    PartnerStyle("TWAM", "asoc-bihor", "Bihor", "en", "ods"),
-    PartnerStyle("ALBA", "primaria-alba-iulia", "Alba", "en", "xlsx"),
-    PartnerStyle("ALBA", "speromax", "Alba", "ro", "csv"),
-    PartnerStyle("NETW", "asoc-cluj", "Cluj", "ro", "xlsx"),
-    PartnerStyle("NETW", "asoc-bihor", "Bihor", "ro", "xlsx"),
-    PartnerStyle("PNCR", "pncr", None, "en", "xlsx"),
-)}
+STYLES = {
+    (s.project, s.partner): s
+    for s in (
+        PartnerStyle("TWAM", "asoc-cluj", "Cluj", "ro", "xlsx"),
+        PartnerStyle("TWAM", "asoc-bihor", "Bihor", "en", "ods"),
+        PartnerStyle("ALBA", "primaria-alba-iulia", "Alba", "en", "xlsx"),
+        PartnerStyle("ALBA", "speromax", "Alba", "ro", "csv"),
+        PartnerStyle("NETW", "asoc-cluj", "Cluj", "ro", "xlsx"),
+        PartnerStyle("NETW", "asoc-bihor", "Bihor", "ro", "xlsx"),
+        PartnerStyle("PNCR", "pncr", None, "en", "xlsx"),
+    )
+}
 # the 17 localities of seed 000, typed as partners type them (with and without diacritics)
 TWAM_LOCALITIES = {
     "asoc-cluj": ("Cluj-Napoca", "Cojocna", "Cara", "Huedin", "Mera", "Suatu", "Aghiresu"),
-    "asoc-bihor": ("Oradea", "Sacuieni", "Cherechiu", "Tîrgușor", "Ciocaia", "Diosig", "Petreu",
-                   "Roşiori", "Sânnicolau de Munte", "Sâniob"),
+    "asoc-bihor": (
+        "Oradea",
+        "Sacuieni",
+        "Cherechiu",
+        "Tîrgușor",
+        "Ciocaia",
+        "Diosig",
+        "Petreu",
+        "Roşiori",
+        "Sânnicolau de Munte",
+        "Sâniob",
+    ),
 }
 ALBA_LOCALITIES = ("Alba Iulia", "Bărăbanț", "Micești", "Oarda", "Pâclișa")
-TWAM_SERVICES = ["adult_literacy", "parents_school", "job_mediation", "work_practice",
-                 "non_formal_training", "socialising", "tutoring_romanian", "tutoring_maths",
-                 "psychological_counselling", "speech_therapy", "social_counselling",
-                 "newborn_care", "creative_activities", "career_guidance"]
-ALBA_SERVICES = ["resource_centre", "social_counselling", "job_mediation", "career_guidance",
-                 "psychological_counselling"]
+TWAM_SERVICES = [
+    "adult_literacy",
+    "parents_school",
+    "job_mediation",
+    "work_practice",
+    "non_formal_training",
+    "socialising",
+    "tutoring_romanian",
+    "tutoring_maths",
+    "psychological_counselling",
+    "speech_therapy",
+    "social_counselling",
+    "newborn_care",
+    "creative_activities",
+    "career_guidance",
+]
+ALBA_SERVICES = [
+    "resource_centre",
+    "social_counselling",
+    "job_mediation",
+    "career_guidance",
+    "psychological_counselling",
+]
 
 
 @dataclass(frozen=True)
@@ -98,8 +129,14 @@ def _identity(person: Person) -> dict:
     return {"cnp": person.cnp, "person_code": None if person.cnp else person.code, "name": person.name}
 
 
-def _serve(plan: Plan, rng: random.Random, project: str, partner: str,
-           people: list[tuple[Person, str]], services: list[str]) -> None:
+def _serve(
+    plan: Plan,
+    rng: random.Random,
+    project: str,
+    partner: str,
+    people: list[tuple[Person, str]],
+    services: list[str],
+) -> None:
     """Each person gets services in one to three months, one or two a month."""
     for person, locality in people:
         adult = person.birth.year < 2000
@@ -108,29 +145,76 @@ def _serve(plan: Plan, rng: random.Random, project: str, partner: str,
             group = "parent"
         for period in sorted(rng.sample(MONTHS, rng.choice([1, 1, 2, 2, 3]))):
             for service in rng.sample(services, rng.choice([1, 1, 2])):
-                plan.add(project, partner, period, "beneficiaries", {
-                    **_identity(person), "sex": person.sex, "ethnicity": person.ethnicity,
-                    "birth_date": person.birth if rng.random() < 0.7 else person.birth.year,
-                    "locality": locality, "vulnerable_group": group, "service": service,
-                    "service_date": _day(period, rng.randint(1, 28)), "sessions": rng.randint(1, 6)})
+                plan.add(
+                    project,
+                    partner,
+                    period,
+                    "beneficiaries",
+                    {
+                        **_identity(person),
+                        "sex": person.sex,
+                        "ethnicity": person.ethnicity,
+                        "birth_date": person.birth if rng.random() < 0.7 else person.birth.year,
+                        "locality": locality,
+                        "vulnerable_group": group,
+                        "service": service,
+                        "service_date": _day(period, rng.randint(1, 28)),
+                        "sessions": rng.randint(1, 6),
+                    },
+                )
 
 
-def _attend(plan: Plan, project: str, partner: str, professional: Professional, activity: str,
-            title: str, start: dt.date, end: dt.date, hours: float, certified: bool = False) -> None:
+def _attend(
+    plan: Plan,
+    project: str,
+    partner: str,
+    professional: Professional,
+    activity: str,
+    title: str,
+    start: dt.date,
+    end: dt.date,
+    hours: float,
+    certified: bool = False,
+) -> None:
     person = professional.person
-    plan.add(project, partner, f"{end:%Y-%m}", "trainings", {
-        **_identity(person), "sex": person.sex, "ethnicity": "not_declared", "activity_type": activity,
-        "title": title, "start_date": start, "end_date": end, "hours": hours,
-        "participant_category": professional.category, "institution_type": professional.institution,
-        "completed": True, "certified": certified})
+    plan.add(
+        project,
+        partner,
+        f"{end:%Y-%m}",
+        "trainings",
+        {
+            **_identity(person),
+            "sex": person.sex,
+            "ethnicity": "not_declared",
+            "activity_type": activity,
+            "title": title,
+            "start_date": start,
+            "end_date": end,
+            "hours": hours,
+            "participant_category": professional.category,
+            "institution_type": professional.institution,
+            "completed": True,
+            "certified": certified,
+        },
+    )
 
 
-def _professionals(factory: PersonFactory, rng: random.Random, county: str, count: int,
-                   institutions: list[str], cnp_share: float = 0.6) -> list[Professional]:
-    return [Professional(factory.make(county, (1960, 1992), roma_share=0.1, cnp_share=cnp_share,
-                                      prefix="S"),
-                         rng.choice(["specialist", "specialist", "specialist", "decision_maker"]),
-                         rng.choice(institutions)) for _ in range(count)]
+def _professionals(
+    factory: PersonFactory,
+    rng: random.Random,
+    county: str,
+    count: int,
+    institutions: list[str],
+    cnp_share: float = 0.6,
+) -> list[Professional]:
+    return [
+        Professional(
+            factory.make(county, (1960, 1992), roma_share=0.1, cnp_share=cnp_share, prefix="S"),
+            rng.choice(["specialist", "specialist", "specialist", "decision_maker"]),
+            rng.choice(institutions),
+        )
+        for _ in range(count)
+    ]
 
 
 def _twam(plan: Plan, factory: PersonFactory, rng: random.Random):
@@ -141,68 +225,131 @@ def _twam(plan: Plan, factory: PersonFactory, rng: random.Random):
         county = "Cluj" if partner == "asoc-cluj" else "Bihor"
         localities = TWAM_LOCALITIES[partner]
         children = [factory.make(county, (2003, 2012)) for _ in range(size * 55 // 100)]
-        adults = [factory.make(county, (1965, 1997), roma_share=0.9, cnp_share=0.9)
-                  for _ in range(size - len(children))]
+        adults = [
+            factory.make(county, (1965, 1997), roma_share=0.9, cnp_share=0.9)
+            for _ in range(size - len(children))
+        ]
         pools[partner] = [(p, localities[i % len(localities)]) for i, p in enumerate(children + adults)]
     # children followed by both partners: the same CNPs, counted once in the project
     shared = [p for p, _ in pools["asoc-cluj"] if p.cnp and p.birth.year >= 2000][:12]
-    for partner, people in pools.items():
-        extra = [(p, TWAM_LOCALITIES[partner][i % 10]) for i, p in enumerate(shared)] \
-            if partner == "asoc-bihor" else []
-        _serve(plan, rng, "TWAM", partner, people + extra, TWAM_SERVICES)
+    for partner, served in pools.items():
+        extra = (
+            [(p, TWAM_LOCALITIES[partner][i % 10]) for i, p in enumerate(shared)]
+            if partner == "asoc-bihor"
+            else []
+        )
+        _serve(plan, rng, "TWAM", partner, served + extra, TWAM_SERVICES)
     # qualification courses: 216 Roma adults, all certified (4 trades, 54 each)
-    trades = {"asoc-cluj": ("Instalator", "Operator confecționer industrial"),
-              "asoc-bihor": ("Lucrător finisor", "Lucrător comercial")}
+    trades = {
+        "asoc-cluj": ("Instalator", "Operator confecționer industrial"),
+        "asoc-bihor": ("Lucrător finisor", "Lucrător comercial"),
+    }
     for partner, titles in trades.items():
         adults = [p for p, _ in pools[partner] if p.birth.year < 2000 and p.cnp and p.ethnicity == "roma"]
         for index, title in enumerate(titles):
-            for person in adults[index * 54:(index + 1) * 54]:
-                plan.add("TWAM", partner, "2016-04", "trainings", {
-                    **_identity(person), "sex": person.sex, "ethnicity": "roma",
-                    "locality": TWAM_LOCALITIES[partner][0], "activity_type": "qualification_course",
-                    "title": title, "start_date": dt.date(2016, 1, 11), "end_date": dt.date(2016, 4, 29),
-                    "hours": 360, "participant_category": "beneficiary", "institution_type": "none",
-                    "completed": True, "certified": True})
+            for person in adults[index * 54 : (index + 1) * 54]:
+                plan.add(
+                    "TWAM",
+                    partner,
+                    "2016-04",
+                    "trainings",
+                    {
+                        **_identity(person),
+                        "sex": person.sex,
+                        "ethnicity": "roma",
+                        "locality": TWAM_LOCALITIES[partner][0],
+                        "activity_type": "qualification_course",
+                        "title": title,
+                        "start_date": dt.date(2016, 1, 11),
+                        "end_date": dt.date(2016, 4, 29),
+                        "hours": 360,
+                        "participant_category": "beneficiary",
+                        "institution_type": "none",
+                        "completed": True,
+                        "certified": True,
+                    },
+                )
     # 115 decision makers and specialists: courses, study visits and workshops
     institutions = ["public_institution", "public_institution", "ngo", "school", "private_sector"]
-    staff = {"asoc-cluj": _professionals(factory, rng, "Cluj", 58, institutions),
-             "asoc-bihor": _professionals(factory, rng, "Bihor", 57, institutions)}
-    courses = {"asoc-cluj": [("Limba engleză", dt.date(2016, 1, 11), dt.date(2016, 1, 29), 40),
-                             ("Management de caz", dt.date(2016, 3, 7), dt.date(2016, 3, 18), 24)],
-               "asoc-bihor": [("Limba maghiară", dt.date(2016, 2, 1), dt.date(2016, 2, 26), 40),
-                              ("Coordonare voluntari", dt.date(2016, 5, 9), dt.date(2016, 5, 13), 16)]}
-    events = {"asoc-cluj": [("workshop", "Atelier: măsuri noi de intervenție (1)", dt.date(2016, 2, 10)),
-                            ("workshop", "Atelier: măsuri noi de intervenție (3)", dt.date(2016, 4, 13)),
-                            ("study_visit", "Vizită de studiu la Bonțida", dt.date(2016, 5, 17))],
-              "asoc-bihor": [("workshop", "Atelier: măsuri noi de intervenție (2)", dt.date(2016, 2, 17)),
-                             ("workshop", "Atelier: măsuri noi de intervenție (4)", dt.date(2016, 4, 20)),
-                             ("study_visit", "Vizită de studiu la Săcuieni", dt.date(2016, 3, 22))]}
-    for partner, people in staff.items():
-        for index, professional in enumerate(people):
-            taken = [courses[partner][index % 2]] + ([courses[partner][1 - index % 2]] if index % 3 == 0 else [])
+    staff = {
+        "asoc-cluj": _professionals(factory, rng, "Cluj", 58, institutions),
+        "asoc-bihor": _professionals(factory, rng, "Bihor", 57, institutions),
+    }
+    courses = {
+        "asoc-cluj": [
+            ("Limba engleză", dt.date(2016, 1, 11), dt.date(2016, 1, 29), 40),
+            ("Management de caz", dt.date(2016, 3, 7), dt.date(2016, 3, 18), 24),
+        ],
+        "asoc-bihor": [
+            ("Limba maghiară", dt.date(2016, 2, 1), dt.date(2016, 2, 26), 40),
+            ("Coordonare voluntari", dt.date(2016, 5, 9), dt.date(2016, 5, 13), 16),
+        ],
+    }
+    events = {
+        "asoc-cluj": [
+            ("workshop", "Atelier: măsuri noi de intervenție (1)", dt.date(2016, 2, 10)),
+            ("workshop", "Atelier: măsuri noi de intervenție (3)", dt.date(2016, 4, 13)),
+            ("study_visit", "Vizită de studiu la Bonțida", dt.date(2016, 5, 17)),
+        ],
+        "asoc-bihor": [
+            ("workshop", "Atelier: măsuri noi de intervenție (2)", dt.date(2016, 2, 17)),
+            ("workshop", "Atelier: măsuri noi de intervenție (4)", dt.date(2016, 4, 20)),
+            ("study_visit", "Vizită de studiu la Săcuieni", dt.date(2016, 3, 22)),
+        ],
+    }
+    for partner, professionals in staff.items():
+        for index, professional in enumerate(professionals):
+            taken = [courses[partner][index % 2]] + (
+                [courses[partner][1 - index % 2]] if index % 3 == 0 else []
+            )
             for title, start, end, hours in taken:
                 _attend(plan, "TWAM", partner, professional, "specialist_training", title, start, end, hours)
         for activity, title, day in events[partner]:
-            for professional in rng.sample(people, 18):
+            for professional in rng.sample(professionals, 18):
                 _attend(plan, "TWAM", partner, professional, activity, title, day, day, 8)
     # 21 volunteers: 11 in Cluj, 10 in Bihor; each gives time in some months
     for partner, count in (("asoc-cluj", 11), ("asoc-bihor", 10)):
         county = "Cluj" if partner == "asoc-cluj" else "Bihor"
         volunteers = [factory.make(county, (1975, 2000), prefix="V") for _ in range(count)]
-        _volunteer(plan, rng, "TWAM", partner, volunteers, TWAM_LOCALITIES[partner][0],
-                   ["event_organisation", "testing_interventions", "anti_discrimination_campaign"])
+        _volunteer(
+            plan,
+            rng,
+            "TWAM",
+            partner,
+            volunteers,
+            TWAM_LOCALITIES[partner][0],
+            ["event_organisation", "testing_interventions", "anti_discrimination_campaign"],
+        )
     return pools, staff
 
 
-def _volunteer(plan: Plan, rng: random.Random, project: str, partner: str, volunteers: list[Person],
-               locality: str, roles: list[str]) -> None:
+def _volunteer(
+    plan: Plan,
+    rng: random.Random,
+    project: str,
+    partner: str,
+    volunteers: list[Person],
+    locality: str,
+    roles: list[str],
+) -> None:
     for index, period in enumerate(MONTHS):
         active = {volunteers[(index * 3 + k) % len(volunteers)] for k in range(3)}
         active |= set(rng.sample(volunteers, 3))
         for person in sorted(active, key=lambda p: p.code):
-            plan.add(project, partner, period, "volunteers", {
-                **_identity(person), "sex": person.sex, "age": 2016 - person.birth.year,
-                "locality": locality, "role": rng.choice(roles), "hours": rng.choice([4, 6.5, 8, 12, 20])})
+            plan.add(
+                project,
+                partner,
+                period,
+                "volunteers",
+                {
+                    **_identity(person),
+                    "sex": person.sex,
+                    "age": 2016 - person.birth.year,
+                    "locality": locality,
+                    "role": rng.choice(roles),
+                    "hours": rng.choice([4, 6.5, 8, 12, 20]),
+                },
+            )
 
 
 def _alba(plan: Plan, factory: PersonFactory, rng: random.Random, twam_pools, twam_staff) -> None:
@@ -213,24 +360,38 @@ def _alba(plan: Plan, factory: PersonFactory, rng: random.Random, twam_pools, tw
         people = [factory.make("Alba", (1950, 2012), roma_share=0.6) for _ in range(size)]
         if partner == "speromax":
             people += movers  # served before in Cluj by TWAM: counted once across projects
-        _serve(plan, rng, "ALBA", partner, [(p, ALBA_LOCALITIES[i % len(ALBA_LOCALITIES)])
-                                            for i, p in enumerate(people)], ALBA_SERVICES)
-    sessions = [(dt.date(2016, 2, 16), dt.date(2016, 2, 17)), (dt.date(2016, 4, 12), dt.date(2016, 4, 13)),
-                (dt.date(2016, 6, 14), dt.date(2016, 6, 15))]
+        _serve(
+            plan,
+            rng,
+            "ALBA",
+            partner,
+            [(p, ALBA_LOCALITIES[i % len(ALBA_LOCALITIES)]) for i, p in enumerate(people)],
+            ALBA_SERVICES,
+        )
+    sessions = [
+        (dt.date(2016, 2, 16), dt.date(2016, 2, 17)),
+        (dt.date(2016, 4, 12), dt.date(2016, 4, 13)),
+        (dt.date(2016, 6, 14), dt.date(2016, 6, 15)),
+    ]
     title = "Nediscriminare și incluziune socială în sănătate"
     twam_trained = [p for p in twam_staff["asoc-cluj"] if p.person.cnp][:8]
-    authorities = [Professional(p.person, "decision_maker", "public_institution") for p in twam_trained] + \
-        _professionals(factory, rng, "Alba", 42, ["public_institution"])
+    authorities = [
+        Professional(p.person, "decision_maker", "public_institution") for p in twam_trained
+    ] + _professionals(factory, rng, "Alba", 42, ["public_institution"])
     civil = _professionals(factory, rng, "Alba", 20, ["ngo"])
-    for partner, people in (("primaria-alba-iulia", authorities), ("speromax", civil)):
-        for index, professional in enumerate(people):
+    for partner, trainees in (("primaria-alba-iulia", authorities), ("speromax", civil)):
+        for index, professional in enumerate(trainees):
             start, end = sessions[index % 3]
             _attend(plan, "ALBA", partner, professional, "specialist_training", title, start, end, 12)
     volunteers = [factory.make("Alba", (1980, 1998), prefix="V") for _ in range(6)]
     _volunteer(plan, rng, "ALBA", "speromax", volunteers, "Alba Iulia", ["event_organisation", "other"])
 
 
-def _spread(rng: random.Random, people: list, attendances: int, events: list) -> dict:
+_P = TypeVar("_P")  # a person (or whoever takes a seat)
+_E = TypeVar("_E")  # an event
+
+
+def _spread(rng: random.Random, people: list[_P], attendances: int, events: list[_E]) -> dict[_E, list[_P]]:
     """Seat ``attendances`` participations of ``people`` over ``events``: everyone at least
     once, no one twice at an event, events within one seat of each other in size."""
     counts = dict.fromkeys(people, 1)
@@ -239,7 +400,7 @@ def _spread(rng: random.Random, people: list, attendances: int, events: list) ->
     # a person's participations are consecutive, so dealing them round-robin over the events
     # gives each of them to a different event
     order = [person for person in people for _ in range(counts[person])]
-    seats = {event: [] for event in events}
+    seats: dict[_E, list[_P]] = {event: [] for event in events}
     for index, person in enumerate(order):
         seats[events[index % len(events)]].append(person)
     return seats
@@ -248,22 +409,39 @@ def _spread(rng: random.Random, people: list, attendances: int, events: list) ->
 def _netw(plan: Plan, factory: PersonFactory, rng: random.Random, twam_staff) -> None:
     """Seed 003: 4 seminars (111 participants), 3 conferences (135), 4 workshops (114)."""
     events = {  # activity -> (participations, [(partner, title, date)])
-        "seminar": (111, [("asoc-cluj", "Seminar: bune practici împotriva discriminării (1)", dt.date(2016, 2, 24)),
-                          ("asoc-bihor", "Seminar: bune practici împotriva discriminării (2)", dt.date(2016, 3, 9)),
-                          ("asoc-cluj", "Seminar: bune practici împotriva discriminării (3)", dt.date(2016, 5, 25)),
-                          ("asoc-bihor", "Seminar: bune practici împotriva discriminării (4)", dt.date(2016, 6, 8))]),
-        "conference": (135, [("asoc-cluj", "Conferința: exemple de bune practici (Cluj)", dt.date(2016, 4, 27)),
-                             ("asoc-bihor", "Conferința: exemple de bune practici (Oradea)", dt.date(2016, 6, 22)),
-                             ("asoc-cluj", "Conferința: exemple de bune practici (Dej)", dt.date(2016, 6, 29))]),
-        "workshop": (114, [("asoc-cluj", "Atelier: soluții locale (1)", dt.date(2016, 3, 16)),
-                           ("asoc-bihor", "Atelier: soluții locale (2)", dt.date(2016, 4, 6)),
-                           ("asoc-cluj", "Atelier: soluții locale (3)", dt.date(2016, 5, 11)),
-                           ("asoc-bihor", "Atelier: soluții locale (4)", dt.date(2016, 6, 1))]),
+        "seminar": (
+            111,
+            [
+                ("asoc-cluj", "Seminar: bune practici împotriva discriminării (1)", dt.date(2016, 2, 24)),
+                ("asoc-bihor", "Seminar: bune practici împotriva discriminării (2)", dt.date(2016, 3, 9)),
+                ("asoc-cluj", "Seminar: bune practici împotriva discriminării (3)", dt.date(2016, 5, 25)),
+                ("asoc-bihor", "Seminar: bune practici împotriva discriminării (4)", dt.date(2016, 6, 8)),
+            ],
+        ),
+        "conference": (
+            135,
+            [
+                ("asoc-cluj", "Conferința: exemple de bune practici (Cluj)", dt.date(2016, 4, 27)),
+                ("asoc-bihor", "Conferința: exemple de bune practici (Oradea)", dt.date(2016, 6, 22)),
+                ("asoc-cluj", "Conferința: exemple de bune practici (Dej)", dt.date(2016, 6, 29)),
+            ],
+        ),
+        "workshop": (
+            114,
+            [
+                ("asoc-cluj", "Atelier: soluții locale (1)", dt.date(2016, 3, 16)),
+                ("asoc-bihor", "Atelier: soluții locale (2)", dt.date(2016, 4, 6)),
+                ("asoc-cluj", "Atelier: soluții locale (3)", dt.date(2016, 5, 11)),
+                ("asoc-bihor", "Atelier: soluții locale (4)", dt.date(2016, 6, 1)),
+            ],
+        ),
     }
     institutions = ["public_institution", "ngo"]
-    pools = {"asoc-cluj": [s for s in twam_staff["asoc-cluj"] if s.person.cnp][:10]
-             + _professionals(factory, rng, "Cluj", 50, institutions),
-             "asoc-bihor": _professionals(factory, rng, "Bihor", 55, institutions)}
+    pools = {
+        "asoc-cluj": [s for s in twam_staff["asoc-cluj"] if s.person.cnp][:10]
+        + _professionals(factory, rng, "Cluj", 50, institutions),
+        "asoc-bihor": _professionals(factory, rng, "Bihor", 55, institutions),
+    }
     for activity, (participations, listed) in events.items():
         by_partner = defaultdict(list)
         for partner, title, day in listed:
@@ -283,14 +461,24 @@ def _pncr(plan: Plan, factory: PersonFactory, rng: random.Random) -> None:
     """Seed 004: 16 workshops in two series; 257 participants = 157 public institutions +
     92 NGOs + 8 Roma community representatives."""
     days = [dt.date(2016, 2, 3 + 3 * i) for i in range(8)] + [dt.date(2016, 5, 4 + 3 * i) for i in range(8)]
-    workshops = [(f"Atelier regional {'I' if i < 8 else 'II'}.{i % 8 + 1}", day) for i, day in enumerate(days)]
+    workshops = [
+        (f"Atelier regional {'I' if i < 8 else 'II'}.{i % 8 + 1}", day) for i, day in enumerate(days)
+    ]
     counties = ["Cluj", "Bihor", "Alba", "Mureș", "București"]
-    groups = (("public_institution", "decision_maker", 157, 120), ("ngo", "specialist", 92, 70),
-              ("community_representative", "beneficiary", 8, 7))
+    groups = (
+        ("public_institution", "decision_maker", 157, 120),
+        ("ngo", "specialist", 92, 70),
+        ("community_representative", "beneficiary", 8, 7),
+    )
     for institution, category, participations, people_count in groups:
-        people = [Professional(factory.make(rng.choice(counties), (1960, 1995), roma_share=0.3,
-                                            prefix="N"), category, institution)
-                  for _ in range(people_count)]
+        people = [
+            Professional(
+                factory.make(rng.choice(counties), (1960, 1995), roma_share=0.3, prefix="N"),
+                category,
+                institution,
+            )
+            for _ in range(people_count)
+        ]
         for (title, day), seated in _spread(rng, people, participations, workshops).items():
             for professional in seated:
                 _attend(plan, "PNCR", "pncr", professional, "workshop", title, day, day, 6)
@@ -323,12 +511,15 @@ def _cell(field, value, style: PartnerStyle):
 def _table(dataset_name: str, rows: list[dict], style: PartnerStyle) -> pd.DataFrame:
     dataset = DATASETS[dataset_name]
     header = {f.name: (f.ro if style.language == "ro" else f.en) for f in dataset.fields}
-    return pd.DataFrame([{header[f.name]: _cell(f, row.get(f.name), style) for f in dataset.fields}
-                         for row in rows], columns=list(header.values()))
+    return pd.DataFrame(
+        [{header[f.name]: _cell(f, row.get(f.name), style) for f in dataset.fields} for row in rows],
+        columns=list(header.values()),
+    )
 
 
-def write_submission(directory: Path, style: PartnerStyle, period: str,
-                     tables: dict[str, list[dict]], suffix: str = "") -> list[Path]:
+def write_submission(
+    directory: Path, style: PartnerStyle, period: str, tables: dict[str, list[dict]], suffix: str = ""
+) -> list[Path]:
     folder = directory / style.project / style.partner
     folder.mkdir(parents=True, exist_ok=True)
     if style.file_format == "csv":
@@ -346,7 +537,8 @@ def write_submission(directory: Path, style: PartnerStyle, period: str,
     with pd.ExcelWriter(path, engine=engine) as writer:
         for name, rows in tables.items():
             _table(name, rows, style).to_excel(
-                writer, sheet_name=DATASETS[name].sheet_names[sheet_index], index=False)
+                writer, sheet_name=DATASETS[name].sheet_names[sheet_index], index=False
+            )
     return [path]
 
 
@@ -369,7 +561,7 @@ LATE = ("ALBA", "primaria-alba-iulia", "2016-05")  # sent after the 10th of the 
 
 def _arrived(path: Path, period: str, day: int) -> None:
     """Date the file as received on ``day`` of the month after ``period``, 10:00 UTC."""
-    stamp = dt.datetime.combine(due_date(period, day), dt.time(10), dt.timezone.utc).timestamp()
+    stamp = dt.datetime.combine(due_date(period, day), dt.time(10), dt.UTC).timestamp()
     os.utime(path, (stamp, stamp))
 
 
@@ -384,12 +576,17 @@ def generate(directory: Path, seed: int = 2016) -> list[SampleFile]:
         first, resend, purpose = tables, None, "monthly report"
         if (project, partner, period) == REJECTED:
             first = {**tables, "beneficiaries": _spoil(tables["beneficiaries"])}
-            resend, purpose = (tables, "_corectat", "corrected re-send of the rejected file"), \
-                "has errors: must be rejected"
+            resend, purpose = (
+                (tables, "_corectat", "corrected re-send of the rejected file"),
+                "has errors: must be rejected",
+            )
         elif (project, partner, period) == INCOMPLETE:
             first = {**tables, "beneficiaries": tables["beneficiaries"][:-5]}
-            resend = ({"beneficiaries": tables["beneficiaries"]}, "_v2",
-                      "complete re-send of a month (supersedes it)")
+            resend = (
+                {"beneficiaries": tables["beneficiaries"]},
+                "_v2",
+                "complete re-send of a month (supersedes it)",
+            )
         for path in write_submission(directory / "round1", style, period, first):
             _arrived(path, period, 24 if (project, partner, period) == LATE else 3 + len(files) % 6)
             files.append(SampleFile(path.relative_to(directory / "round1"), 1, purpose))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from pathlib import Path
 
@@ -23,10 +24,8 @@ def make_engine(url: str) -> Engine:
             # WAL: readers do not block the loading task. Switching needs the database to
             # itself, so it is done once; a connection that finds it busy leaves it to the other.
             if cursor.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-                try:
+                with contextlib.suppress(sqlite3.OperationalError):
                     cursor.execute("PRAGMA journal_mode=WAL")
-                except sqlite3.OperationalError:
-                    pass
             cursor.close()
 
         return engine

@@ -7,44 +7,17 @@ and indicators read only accepted submissions.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-from dataclasses import dataclass
 
 import pandas as pd
 from sqlalchemy import Connection, Engine, Integer, func, insert, select, update
 
-from ..contracts import DATASETS
-from ..localities import localities as load_localities
-from ..reference import Network
-from . import schema
-from .engine import lock_warehouse
-
-ACCEPTED, REJECTED, SUPERSEDED = "accepted", "rejected", "superseded"
-
-
-@dataclass
-class SubmissionRecord:
-    project: str
-    partner: str
-    dataset: str
-    period: str
-    file_name: str
-    file_hash: str
-    sheet: str
-    received_at: dt.datetime
-    status: str
-    row_count: int
-    error_count: int
-    warning_count: int
-    findings: list[dict]
-    stored_at: str
-
-
-def already_processed(engine: Engine, file_hash: str) -> list[int]:
-    with engine.connect() as conn:
-        return list(conn.scalars(select(schema.submissions.c.id)
-                                 .where(schema.submissions.c.file_hash == file_hash)))
+from inclusion_data.contracts.datasets import DATASETS
+from inclusion_data.contracts.network import Network
+from inclusion_data.intake.localities import localities as load_localities
+from inclusion_data.submissions.outcome import ACCEPTED, REJECTED, SUPERSEDED, SubmissionRecord
+from inclusion_data.warehouse import schema
+from inclusion_data.warehouse.engine import lock_warehouse
 
 
 def _records(frame: pd.DataFrame, table, columns: list[str]) -> list[dict]:
@@ -64,27 +37,49 @@ def record_submission(conn: Connection, record: SubmissionRecord, rows: pd.DataF
     """Insert the submission; when accepted, load its rows and supersede the older version.
     Runs in the caller's transaction (one per file). Returns the submission id."""
     s = schema.submissions
-    key = (s.c.project == record.project) & (s.c.partner == record.partner) & \
-          (s.c.dataset == record.dataset) & (s.c.period == record.period)
-    earlier = conn.scalar(select(func.count()).select_from(s).where(key & (s.c.status != REJECTED)))
-    values = {**record.__dict__, "findings": json.dumps(record.findings, ensure_ascii=False),
-              "version": earlier + 1}
-    submission_id = conn.execute(insert(s).values(**values)).inserted_primary_key[0]
+    key = (
+        (s.c.project == record.project)
+        & (s.c.partner == record.partner)
+        & (s.c.dataset == record.dataset)
+        & (s.c.period == record.period)
+    )
+    earlier = conn.execute(
+        select(func.count()).select_from(s).where(key & (s.c.status != REJECTED))
+    ).scalar_one()
+    values = {
+        **record.__dict__,
+        "findings": json.dumps(record.findings, ensure_ascii=False),
+        "version": earlier + 1,
+    }
+    inserted = conn.execute(insert(s).values(**values)).inserted_primary_key
+    if inserted is None:
+        raise RuntimeError(f"the database returned no id for the new submission of {record.file_name}")
+    submission_id = inserted[0]
     if record.status == ACCEPTED:
-        conn.execute(update(s).where(key & (s.c.status == ACCEPTED) & (s.c.id != submission_id))
-                     .values(status=SUPERSEDED, superseded_by=submission_id))
+        conn.execute(
+            update(s)
+            .where(key & (s.c.status == ACCEPTED) & (s.c.id != submission_id))
+            .values(status=SUPERSEDED, superseded_by=submission_id)
+        )
         _insert_rows(conn, record, submission_id, rows)
     return submission_id
 
 
-def _insert_rows(conn: Connection, record: SubmissionRecord, submission_id: int,
-                 rows: pd.DataFrame) -> None:
+def _insert_rows(conn: Connection, record: SubmissionRecord, submission_id: int, rows: pd.DataFrame) -> None:
     table = schema.dataset_tables[record.dataset]
     columns = schema.stored_columns(DATASETS[record.dataset])
-    lineage = {"submission_id": submission_id, "file_hash": record.file_hash, "sheet": record.sheet,
-               "project": record.project, "partner": record.partner, "period": record.period}
-    payload = [{**lineage, "row": int(row_number), **values}
-               for row_number, values in zip(rows["_row"], _records(rows, table, columns))]
+    lineage = {
+        "submission_id": submission_id,
+        "file_hash": record.file_hash,
+        "sheet": record.sheet,
+        "project": record.project,
+        "partner": record.partner,
+        "period": record.period,
+    }
+    payload = [
+        {**lineage, "row": int(row_number), **values}
+        for row_number, values in zip(rows["_row"], _records(rows, table, columns), strict=True)
+    ]
     if not payload:
         return
     if conn.dialect.name == "postgresql":
@@ -96,7 +91,10 @@ def _insert_rows(conn: Connection, record: SubmissionRecord, submission_id: int,
 def _copy(conn: Connection, table: str, payload: list[dict]) -> None:
     """PostgreSQL's COPY: one stream instead of a statement per row, in the same transaction."""
     names = list(payload[0])
-    cursor = conn.connection.driver_connection.cursor()
+    driver = conn.connection.driver_connection
+    if driver is None:
+        raise RuntimeError("the warehouse connection is closed; cannot COPY into it")
+    cursor = driver.cursor()
     columns = ", ".join(f'"{name}"' for name in names)
     with cursor.copy(f'COPY "{table}" ({columns}) FROM STDIN') as copy:
         for row in payload:
@@ -110,16 +108,48 @@ def sync_reference(engine: Engine, network: Network) -> None:
         conn.execute(schema.project_partners.delete())
         conn.execute(schema.partners.delete())
         conn.execute(schema.projects.delete())
-        conn.execute(insert(schema.projects), [
-            {"code": p.code, "name_ro": p.name_ro, "name_en": p.name_en,
-             "start_month": p.start, "end_month": p.end} for p in network.projects.values()])
-        conn.execute(insert(schema.partners), [
-            {"code": p.code, "name": p.name, "county": p.county} for p in network.partners.values()])
-        conn.execute(insert(schema.project_partners), [
-            {"project": m.project, "partner": m.partner, "start_month": m.start,
-             "end_month": m.end, "reports": ",".join(m.reports)} for m in network.memberships.values()])
+        conn.execute(
+            insert(schema.projects),
+            [
+                {
+                    "code": p.code,
+                    "name_ro": p.name_ro,
+                    "name_en": p.name_en,
+                    "start_month": p.start,
+                    "end_month": p.end,
+                }
+                for p in network.projects.values()
+            ],
+        )
+        conn.execute(
+            insert(schema.partners),
+            [{"code": p.code, "name": p.name, "county": p.county} for p in network.partners.values()],
+        )
+        conn.execute(
+            insert(schema.project_partners),
+            [
+                {
+                    "project": m.project,
+                    "partner": m.partner,
+                    "start_month": m.start,
+                    "end_month": m.end,
+                    "reports": ",".join(m.reports),
+                }
+                for m in network.memberships.values()
+            ],
+        )
         if not conn.scalar(select(func.count()).select_from(schema.localities)):
-            conn.execute(insert(schema.localities), [
-                {"siruta": loc.siruta, "name": loc.name, "county": loc.county,
-                 "uat_siruta": loc.uat_siruta, "uat_name": loc.uat_name, "level": loc.level}
-                for loc in load_localities().by_siruta.values()])
+            conn.execute(
+                insert(schema.localities),
+                [
+                    {
+                        "siruta": loc.siruta,
+                        "name": loc.name,
+                        "county": loc.county,
+                        "uat_siruta": loc.uat_siruta,
+                        "uat_name": loc.uat_name,
+                        "level": loc.level,
+                    }
+                    for loc in load_localities().by_siruta.values()
+                ],
+            )

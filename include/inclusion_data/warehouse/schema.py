@@ -6,15 +6,33 @@ two disagree (run ``make migration m="what changed"`` after editing a contract).
 
 from __future__ import annotations
 
-from sqlalchemy import (Boolean, Column, Date, DateTime, Float, ForeignKey, Index, Integer,
-                        MetaData, String, Table, Text, UniqueConstraint)
+from collections.abc import Callable
+from typing import Any
 
-from ..contracts import DATASETS, Dataset, Kind
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.types import TypeEngine
+
+from inclusion_data.contracts.datasets import DATASETS, Dataset, Kind
 
 metadata = MetaData()
 
 projects = Table(
-    "projects", metadata,
+    "projects",
+    metadata,
     Column("code", String(16), primary_key=True),
     Column("name_ro", String(200), nullable=False),
     Column("name_en", String(200), nullable=False),
@@ -23,14 +41,16 @@ projects = Table(
 )
 
 partners = Table(
-    "partners", metadata,
+    "partners",
+    metadata,
     Column("code", String(64), primary_key=True),
     Column("name", String(200), nullable=False),
     Column("county", String(64)),
 )
 
 project_partners = Table(
-    "project_partners", metadata,
+    "project_partners",
+    metadata,
     Column("project", String(16), ForeignKey("projects.code"), primary_key=True),
     Column("partner", String(64), ForeignKey("partners.code"), primary_key=True),
     Column("start_month", String(7), nullable=False),
@@ -39,7 +59,8 @@ project_partners = Table(
 )
 
 localities = Table(
-    "localities", metadata,
+    "localities",
+    metadata,
     Column("siruta", Integer, primary_key=True, autoincrement=False),
     Column("name", String(120), nullable=False),
     Column("county", String(64), nullable=False),
@@ -49,7 +70,8 @@ localities = Table(
 )
 
 submissions = Table(
-    "submissions", metadata,
+    "submissions",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("project", String(16), nullable=False),
     Column("partner", String(64), nullable=False),
@@ -73,7 +95,8 @@ submissions = Table(
 )
 
 indicator_values = Table(
-    "indicator_values", metadata,
+    "indicator_values",
+    metadata,
     Column("indicator_id", String(64), primary_key=True),
     Column("project", String(16), primary_key=True),  # ALL = across projects
     Column("partner", String(64), primary_key=True),  # ALL = across partners
@@ -86,7 +109,8 @@ indicator_values = Table(
 )
 
 completeness = Table(
-    "completeness", metadata,
+    "completeness",
+    metadata,
     Column("project", String(16), primary_key=True),
     Column("partner", String(64), primary_key=True),
     Column("dataset", String(32), primary_key=True),
@@ -100,16 +124,21 @@ completeness = Table(
 )
 
 partner_overlaps = Table(
-    "partner_overlaps", metadata,
+    "partner_overlaps",
+    metadata,
     Column("indicator_id", String(64), primary_key=True),
     Column("partner_a", String(64), primary_key=True),
     Column("partner_b", String(64), primary_key=True),
     Column("persons", Integer, nullable=False),  # counted by both partners (any project)
 )
 
-_TYPES = {
-    Kind.TEXT: lambda: String(200), Kind.CODE: lambda: String(40), Kind.DATE: Date,
-    Kind.INTEGER: Integer, Kind.DECIMAL: Float, Kind.BOOLEAN: Boolean,
+_TYPES: dict[Kind, Callable[[], TypeEngine[Any]]] = {
+    Kind.TEXT: lambda: String(200),
+    Kind.CODE: lambda: String(40),
+    Kind.DATE: Date,
+    Kind.INTEGER: Integer,
+    Kind.DECIMAL: Float,
+    Kind.BOOLEAN: Boolean,
 }
 
 
@@ -127,7 +156,8 @@ def _dataset_columns(dataset: Dataset) -> list[Column]:
 
 def _dataset_table(dataset: Dataset) -> Table:
     return Table(
-        dataset.name, metadata,
+        dataset.name,
+        metadata,
         Column("id", Integer, primary_key=True),
         Column("submission_id", Integer, ForeignKey("submissions.id"), nullable=False, index=True),
         Column("file_hash", String(64), nullable=False),

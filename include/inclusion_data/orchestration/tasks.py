@@ -1,0 +1,149 @@
+"""What the DAG tasks do, as plain functions: DAG files only schedule and wire these."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import shutil
+import traceback
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import InterfaceError, OperationalError
+
+from inclusion_data.contracts.network import load_network
+from inclusion_data.indicators.computation import build_indicator_values
+from inclusion_data.intake import pseudonym
+from inclusion_data.orchestration.ingest import batches, discover, process_file
+from inclusion_data.orchestration.object_storage import pull_inbox, push_processed, push_published
+from inclusion_data.publishing.publication import publish
+from inclusion_data.publishing.reviewers_site import build_site
+from inclusion_data.quality.findings import file_error
+from inclusion_data.settings import Settings
+from inclusion_data.submissions.evaluation import file_hash
+from inclusion_data.submissions.file_report import write_file_report
+from inclusion_data.submissions.outcome import ACCEPTED, REJECTED, FileOutcome
+from inclusion_data.warehouse.completeness import compute_completeness, store_completeness
+from inclusion_data.warehouse.engine import make_engine, migrate
+from inclusion_data.warehouse.load import sync_reference
+
+log = logging.getLogger(__name__)
+
+BATCH_SIZE = 25  # files per mapped task: Great Expectations' start-up is paid once per batch
+# the warehouse or the disk is away: fail the task (Airflow retries), never reject the file
+INFRASTRUCTURE_ERRORS = (OperationalError, InterfaceError, OSError)
+
+
+def prepare_warehouse() -> None:
+    settings = Settings.from_env()
+    settings.make_dirs()
+    migrate(settings.warehouse_url)
+    sync_reference(make_engine(settings.warehouse_url), load_network())
+
+
+def find_batches(batch_size: int = BATCH_SIZE) -> list[list[str]]:
+    settings = Settings.from_env()
+    pulled = pull_inbox(settings)
+    if pulled:
+        log.info("moved %d files from %s into the working inbox", len(pulled), settings.inbox_url)
+    return batches(discover(settings, settings.settle_seconds), batch_size)
+
+
+def process_batch(paths: list[str]) -> list[dict]:
+    """Process each file on its own: one file's failure never stops the others."""
+    settings = Settings.from_env()
+    engine = make_engine(settings.warehouse_url)
+    network = load_network()
+    key = pseudonym.load_key(settings)
+    results = []
+    for relative in paths:
+        if not (settings.inbox / relative).exists():
+            continue  # taken by an earlier try of this task
+        try:
+            results.append(process_file(relative, settings, engine, network, key).summary())
+        except INFRASTRUCTURE_ERRORS:
+            raise  # the warehouse or the disk is away: the file stays in the inbox, Airflow retries
+        except Exception as exc:  # keep the file and say so; the log has the trace for engineers
+            log.error(
+                "%s could not be processed: %s\n%s",
+                relative,
+                type(exc).__name__,
+                traceback.format_exc(limit=5),
+            )
+            results.append(_set_aside(relative, settings, exc).summary())
+    engine.dispose()
+    return results
+
+
+def _set_aside(relative: str, settings: Settings, exc: Exception) -> FileOutcome:
+    source = settings.inbox / relative
+    outcome = FileOutcome(relative, source.name, None, None, None, file_hash(source), REJECTED)
+    outcome.findings.append(
+        file_error(
+            "internal_error",
+            f"The pipeline failed on this file ({type(exc).__name__}); the network's data team has "
+            "the details. Nothing from it was loaded; it will be processed again once fixed.",
+            "Procesarea a eșuat din cauza unei erori interne; echipa de date a fost anunțată. "
+            "Nu s-a încărcat nimic din fișier.",
+        )
+    )
+    now = dt.datetime.now(dt.UTC)
+    destination = (
+        settings.rejected / "_internal_error" / Path(relative).parent / f"{now:%Y%m%dT%H%M%S}_{source.name}"
+    )
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    shutil.move(source, destination)
+    outcome.stored_at = str(destination.relative_to(settings.home))
+    outcome.report = str(write_file_report(outcome, destination, now).relative_to(settings.home))
+    return outcome
+
+
+def refresh_reports(settings: Settings, engine: Engine) -> dict:
+    """Recompute completeness and rebuild the reviewers' site under ``<home>/reports``."""
+    rows = compute_completeness(engine, load_network(), settings.due_day)
+    store_completeness(engine, rows)
+    index = build_site(engine, settings.reports, rows, settings.due_day)
+    return {
+        "reports": str(index),
+        "expected": len(rows),
+        "missing": sum(r["status"] == "missing" for r in rows),
+        "late": sum(r["late"] for r in rows),
+    }
+
+
+def summarise(results: Sequence[list[dict]]) -> dict:
+    # indexed, not iterated: iterating Airflow's lazy XCom sequence probes one item past the
+    # end and logs a spurious "XCom not found" error
+    files = [outcome for i in range(len(results)) for outcome in results[i]]
+    counts = Counter(outcome["status"] for outcome in files)
+    log.info("ingest: %s", dict(counts))
+    if files:
+        settings = Settings.from_env()
+        engine = make_engine(settings.warehouse_url)
+        refresh_reports(settings, engine)
+        engine.dispose()
+        push_processed(settings)
+    if not any(s["status"] == ACCEPTED for outcome in files for s in outcome["submissions"]):
+        from airflow.sdk.exceptions import AirflowSkipException
+
+        # no new data: skipping emits no Asset event, so publish_indicators is not triggered
+        raise AirflowSkipException(f"nothing new was loaded ({dict(counts)})")
+    return {"files": len(files), **counts}
+
+
+def build_and_publish() -> dict:
+    settings = Settings.from_env()
+    engine = make_engine(settings.warehouse_url)
+    rows = build_indicator_values(engine)
+    refresh_reports(settings, engine)
+    published = publish(engine, settings)
+    push_published(settings)
+    engine.dispose()
+    return {
+        "indicator_rows": rows,
+        "csv": str(published.csv),
+        "workbook": str(published.workbook),
+        "html": str(published.html),
+    }

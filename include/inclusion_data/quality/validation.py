@@ -1,0 +1,118 @@
+"""Run a dataset's Great Expectations suite on a parsed sheet and turn the result into findings.
+
+GX is imported here, inside the task that validates, never when Airflow parses a DAG file.
+One ephemeral context is kept per process, because creating it (and importing GX) costs
+seconds while a validation costs a fraction of one. The frame handed to GX has no personal
+columns, and results are asked for row numbers only (``exclude_unexpected_values``), so no
+value of a cell reaches XCom, logs or reports.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from functools import cache
+
+import pandas as pd
+
+from inclusion_data.contracts.datasets import Dataset
+from inclusion_data.intake.parsing import ROW
+from inclusion_data.quality.findings import ERROR, WARNING, Finding
+from inclusion_data.quality.suites import load_suite
+
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+
+RESULT_FORMAT = {
+    "result_format": "COMPLETE",
+    "unexpected_index_column_names": [ROW],
+    "exclude_unexpected_values": True,
+    "return_unexpected_index_query": False,
+}
+
+
+@cache
+def _batch_definition():
+    logging.getLogger("great_expectations").setLevel(logging.WARNING)
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    # this module sets its own level to INFO on import
+    logging.getLogger("great_expectations.data_context.types.base").setLevel(logging.WARNING)
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    source = context.data_sources.add_pandas("submissions")
+    return source.add_dataframe_asset("sheet").add_batch_definition_whole_dataframe("whole_sheet")
+
+
+@cache
+def _suite(dataset_name: str):
+    import great_expectations as gx
+    from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
+
+    spec = load_suite(dataset_name)
+    for expectation in spec["expectations"]:  # raises where ExpectationSuite would silently drop
+        ExpectationConfiguration(**expectation).to_domain_obj()
+    return gx.ExpectationSuite(**spec)
+
+
+def severity_of(gx_severity: str) -> str:
+    """GX's severity of an expectation as the pipeline's policy: critical rejects."""
+    return ERROR if gx_severity == "critical" else WARNING
+
+
+def _rows(result: dict) -> list[int]:
+    rows: list[int] = []
+    for entry in result.get("unexpected_index_list") or []:
+        value = entry[ROW] if isinstance(entry, dict) else entry  # ROW: the index column asked for
+        rows.extend(int(v) for v in (value if isinstance(value, list) else [value]))
+    return sorted(set(rows))
+
+
+def validate_frame(dataset: Dataset, frame: pd.DataFrame) -> list[Finding]:
+    """Findings of every failed expectation, pointing at the contract field and rows."""
+    result = (
+        _batch_definition()
+        .get_batch(batch_parameters={"dataframe": frame})
+        .validate(_suite(dataset.name), result_format=RESULT_FORMAT)
+    )
+    findings = []
+    present = set(frame.columns)
+    for outcome in result.results:
+        if outcome.success:
+            continue
+        config = outcome.expectation_config
+        meta = config.meta
+        column = config.kwargs.get("column")
+        if config.type != "expect_column_to_exist" and column is not None and column not in present:
+            continue  # a missing required column is reported once, by its own rule
+        findings.append(
+            Finding(
+                rule=meta["rule"],
+                severity=severity_of(config.severity.value),
+                message_en=meta["message_en"],
+                message_ro=meta["message_ro"],
+                field=meta["field"],
+                rows=_rows(outcome.result),
+            )
+        )
+    return _one_finding_per_cell(findings)
+
+
+# rule -> the rule it makes redundant on the same cell
+_SUPERSEDES = {
+    "format": "required_value",  # unreadable, hence empty after parsing
+    "range": "unusual_value",
+}  # out of range, hence also unusually high
+
+
+def _one_finding_per_cell(findings: list[Finding]) -> list[Finding]:
+    """Each cell is reported by its most specific rule only."""
+    covered = {
+        (_SUPERSEDES[f.rule], f.field, row) for f in findings if f.rule in _SUPERSEDES for row in f.rows
+    }
+    kept = []
+    for finding in findings:
+        finding.rows = [r for r in finding.rows if (finding.rule, finding.field, r) not in covered]
+        if finding.rows or finding.rule == "required_column":
+            kept.append(finding)
+    return kept

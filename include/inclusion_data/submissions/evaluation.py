@@ -1,0 +1,332 @@
+"""A partner's file checked as the pipeline checks it: read, parsed, checked row by row,
+validated by the Great Expectations suites, its month and sender established. Nothing is
+written here; the pipeline and the pre-check decide what to do with the result.
+
+Each (project, partner, dataset, month) in a file is a submission, accepted or rejected on its
+own. What the evaluation needs to know of the past (was this file seen, how big were the
+partner's earlier months) it asks a ``History``, which the warehouse provides.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import pandas as pd
+
+from inclusion_data.contracts.datasets import Dataset, Kind
+from inclusion_data.contracts.network import Network
+from inclusion_data.contracts.text import fold
+from inclusion_data.intake import pseudonym
+from inclusion_data.intake.localities import localities
+from inclusion_data.intake.parsing import (
+    ParsedSheet,
+    RawSheet,
+    dataset_for_headers,
+    dataset_for_sheet,
+    parse_sheet,
+)
+from inclusion_data.intake.periods import (
+    INFO_SHEETS,
+    NAMING_HINT_EN,
+    NAMING_HINT_RO,
+    month_in_file_name,
+    month_in_workbook,
+)
+from inclusion_data.intake.reading import UnreadableFile, read_file
+from inclusion_data.quality.checks import Context, apply_checks
+from inclusion_data.quality.findings import ERROR, WARNING, Finding, file_error
+from inclusion_data.quality.plausibility import volume_finding
+from inclusion_data.quality.validation import validate_frame
+from inclusion_data.submissions.outcome import (
+    ACCEPTED,
+    DUPLICATE,
+    REJECTED,
+    FileOutcome,
+    SheetOutcome,
+    SubmissionRecord,
+)
+from inclusion_data.submissions.template_workbook import TEMPLATE_SHEETS
+
+
+class History(Protocol):
+    """What is known of earlier submissions (the warehouse's ``WarehouseHistory``)."""
+
+    def already_processed(self, file_hash: str) -> list[int]: ...
+
+    def monthly_counts(self, project: str, partner: str, dataset: str, before: str) -> dict[str, int]: ...
+
+
+def file_hash(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def received_at(path: Path) -> dt.datetime:
+    """When a file arrived: its modification time (uploads and copies that keep it)."""
+    return dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC)
+
+
+def _dataset_sheets(sheets: list[RawSheet], outcome: FileOutcome) -> list[tuple[Dataset, RawSheet]]:
+    found: list[tuple[Dataset, RawSheet]] = []
+    for sheet in sheets:
+        dataset = dataset_for_sheet(sheet.name)
+        if dataset is None and len(sheets) == 1:
+            dataset = dataset_for_headers(sheet.headers)
+        if dataset is not None:
+            if not sheet.rows:
+                outcome.findings.append(
+                    Finding(
+                        "empty_sheet",
+                        WARNING,
+                        "The sheet has no data rows; nothing was loaded from it.",
+                        "Foaia nu are rânduri cu date; nu s-a încărcat nimic din ea.",
+                        sheet=sheet.name,
+                    )
+                )
+                continue
+            found.append((dataset, sheet))
+        elif fold(sheet.name) not in (*INFO_SHEETS, *TEMPLATE_SHEETS) and sheet.rows:
+            outcome.findings.append(
+                Finding(
+                    "unknown_sheet",
+                    WARNING,
+                    "Sheet not recognised, so not read: name sheets Beneficiari, Instruiri or Voluntari "
+                    "(or Beneficiaries, Trainings, Volunteers).",
+                    "Foaie nerecunoscută, necitită: numiți foile Beneficiari, Instruiri sau Voluntari.",
+                    sheet=sheet.name,
+                )
+            )
+    return found
+
+
+def _locate(parsed: ParsedSheet, findings: list[Finding]) -> None:
+    for finding in findings:
+        finding.sheet = parsed.sheet
+        if finding.field is None:  # about the sheet, not one of its columns
+            continue
+        source = parsed.columns.get(finding.field)
+        if source is not None:
+            finding.header, finding.column = source.header, source.letter
+        elif finding.rule == "required_column":
+            finding.header = parsed.dataset.field(finding.field).ro
+
+
+def _prepare(parsed: ParsedSheet, context: Context, key: bytes, partner: str) -> pd.DataFrame:
+    """Checks, pseudonymous key, defaults; then the personal columns are dropped."""
+    dataset = parsed.dataset
+    frame = apply_checks(dataset, parsed.frame, context)
+    valid_cnp = frame.get("cnp", pd.Series([None] * len(frame))).where(
+        frame.get("__check__cnp_valid", True), None
+    )
+    frame["person_key"] = [
+        pseudonym.person_key(key, partner, c, code, name, birth)
+        for c, code, name, birth in zip(
+            valid_cnp,
+            frame.get("person_code", [None] * len(frame)),
+            frame.get("name", [None] * len(frame)),
+            frame.get("birth_date", [None] * len(frame)),
+            strict=True,
+        )
+    ]
+    for f in dataset.fields:
+        if f.default is not None and f.name in frame:
+            frame[f.name] = frame[f.name].where(frame[f.name].notna(), f.default)
+        if f.kind in (Kind.INTEGER, Kind.DECIMAL) and f.name in frame:
+            frame[f.name] = pd.to_numeric(frame[f.name], errors="coerce")
+    return frame.drop(columns=[f.name for f in dataset.fields if f.personal and f.name in frame])
+
+
+def _unknown_headers(parsed: ParsedSheet) -> list[Finding]:
+    return [
+        Finding(
+            "unknown_column",
+            WARNING,
+            f"Column '{header}' is not part of the {parsed.dataset.name} template and was ignored.",
+            f"Coloana „{header}” nu face parte din șablon și a fost ignorată.",
+            sheet=parsed.sheet,
+            header=header,
+        )
+        for header in parsed.ignored_headers
+    ]
+
+
+@dataclass
+class Evaluation:
+    """A file checked as the pipeline checks it, nothing written yet."""
+
+    outcome: FileOutcome
+    frames: dict[str, pd.DataFrame]  # sheet -> rows to load (no personal columns)
+    records: list[tuple[SubmissionRecord, SheetOutcome]]
+
+
+def evaluate_file(
+    path: Path,
+    project: str | None,
+    partner: str | None,
+    network: Network,
+    key: bytes,
+    history: History | None = None,
+    source: str | None = None,
+) -> Evaluation:
+    """Read, check and validate a file sent by ``partner`` for ``project``. With a history, a
+    file already processed is recognised as a duplicate and each month's volume is compared
+    with the partner's earlier months."""
+    outcome = FileOutcome(source or path.name, path.name, project, partner, None, file_hash(path), ACCEPTED)
+    outcome.received = received = received_at(path)
+    evaluation = Evaluation(outcome, {}, [])
+    try:
+        _evaluate(path, outcome, received, history, network, key, evaluation.frames, evaluation.records)
+    except UnreadableFile as exc:
+        outcome.findings.append(file_error("unreadable_file", str(exc), str(exc)))
+    if outcome.status != DUPLICATE and (
+        any(f.severity == ERROR for f in outcome.findings)
+        or any(s.status == REJECTED for s in outcome.submissions)
+    ):
+        outcome.status = REJECTED
+    return evaluation
+
+
+def _evaluate(
+    path: Path,
+    outcome: FileOutcome,
+    received: dt.datetime,
+    history: History | None,
+    network: Network,
+    key: bytes,
+    frames: dict,
+    records: list,
+) -> None:
+    project, partner_code = outcome.project, outcome.partner
+    if project is None:
+        outcome.findings.append(
+            file_error(
+                "misplaced_file",
+                "Files go in inbox/<project>/<partner>/, the folder given to your organisation.",
+                "Fișierele se pun în inbox/<proiect>/<partener>/, dosarul primit de organizația dvs.",
+            )
+        )
+        return
+    membership = network.memberships.get((project, partner_code)) if partner_code is not None else None
+    if partner_code is None or membership is None:
+        outcome.findings.append(
+            file_error(
+                "unknown_partner",
+                f"'{outcome.partner}' is not a partner of project '{outcome.project}' in the network's "
+                "reference data; ask the network's data team to register it.",
+                f"„{outcome.partner}” nu este partener al proiectului „{outcome.project}” în datele "
+                "de referință; cereți echipei de date a rețelei să-l înregistreze.",
+            )
+        )
+        return
+    earlier = history.already_processed(outcome.file_hash) if history is not None else []
+    if earlier:
+        outcome.status = DUPLICATE
+        outcome.findings.append(
+            Finding(
+                "already_processed",
+                WARNING,
+                f"This exact file was processed before (submission {', '.join(map(str, earlier))}); "
+                "nothing changed.",
+                f"Acest fișier a mai fost procesat (depunerea {', '.join(map(str, earlier))}); "
+                "nu s-a schimbat nimic.",
+            )
+        )
+        return
+    sheets = read_file(path)
+    in_workbook, in_name = month_in_workbook(sheets), month_in_file_name(path.name)
+    if in_workbook and in_name and in_workbook != in_name:
+        outcome.findings.append(
+            file_error(
+                "conflicting_month",
+                f"The workbook says the month is {in_workbook} but the file name says {in_name}.",
+                f"Registrul indică luna {in_workbook}, dar numele fișierului indică {in_name}.",
+            )
+        )
+        return
+    outcome.period = in_workbook or in_name
+    if outcome.period is None:
+        outcome.findings.append(
+            file_error(
+                "unknown_month",
+                "The reporting month cannot be told. " + NAMING_HINT_EN,
+                "Luna raportării nu poate fi stabilită. " + NAMING_HINT_RO,
+            )
+        )
+        return
+    if not membership.start <= outcome.period <= membership.end:
+        outcome.findings.append(
+            file_error(
+                "month_outside_project",
+                f"{outcome.period} is outside the partner's reporting period in the project "
+                f"({membership.start} to {membership.end}).",
+                f"{outcome.period} este în afara perioadei de raportare a partenerului "
+                f"({membership.start} – {membership.end}).",
+            )
+        )
+        return
+    dataset_sheets = _dataset_sheets(sheets, outcome)
+    if not dataset_sheets and not any(f.severity == ERROR for f in outcome.findings):
+        outcome.findings.append(
+            file_error(
+                "no_dataset",
+                "No sheet holds a dataset: name the sheets Beneficiari, Instruiri or Voluntari "
+                "(Beneficiaries, Trainings, Volunteers) and keep the template's header row.",
+                "Nicio foaie nu conține date: numiți foile Beneficiari, Instruiri sau Voluntari și "
+                "păstrați rândul de antet al șablonului.",
+            )
+        )
+    partner = network.partners[partner_code]
+    context = Context(partner.county, outcome.period, localities())
+    for dataset, sheet in dataset_sheets:
+        frame, findings = evaluate_sheet(dataset, sheet, context, key, partner_code)
+        if history is not None:
+            counts = history.monthly_counts(project, partner_code, dataset.name, outcome.period)
+            unusual = volume_finding(counts, len(frame), sheet.name)
+            findings += [unusual] if unusual else []
+        errors = sum(f.severity == ERROR for f in findings)
+        warnings = sum(f.severity == WARNING for f in findings)
+        status = REJECTED if errors else ACCEPTED
+        outcome.sheet_findings[sheet.name] = findings
+        sheet_outcome = SheetOutcome(dataset.name, sheet.name, status, len(frame), errors, warnings)
+        outcome.submissions.append(sheet_outcome)
+        frames[sheet.name] = frame
+        records.append(
+            (
+                SubmissionRecord(
+                    project,
+                    partner_code,
+                    dataset.name,
+                    outcome.period,
+                    outcome.file_name,
+                    outcome.file_hash,
+                    sheet.name,
+                    received,
+                    status,
+                    len(frame),
+                    errors,
+                    warnings,
+                    [f.to_dict() for f in findings],
+                    "",
+                ),
+                sheet_outcome,
+            )
+        )
+
+
+def evaluate_sheet(
+    dataset: Dataset, sheet: RawSheet, context: Context, key: bytes, partner: str
+) -> tuple[pd.DataFrame, list[Finding]]:
+    """Parse, check and validate one sheet: the rows to load (no personal columns) and the
+    findings, located at the partner's sheet, column and rows."""
+    parsed = parse_sheet(dataset, sheet)
+    frame = _prepare(parsed, context, key, partner)
+    findings = validate_frame(dataset, frame) + _unknown_headers(parsed)
+    _locate(parsed, findings)
+    return frame, findings

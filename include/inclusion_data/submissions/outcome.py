@@ -1,0 +1,76 @@
+"""What became of a file and of each submission in it: the model that the evaluation fills
+and that the warehouse, the file report and the feedback workbook write out."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass, field
+
+from inclusion_data.quality.findings import Finding
+
+ACCEPTED, REJECTED, SUPERSEDED = "accepted", "rejected", "superseded"  # a submission's status
+DUPLICATE = "duplicate"  # a file whose exact bytes were processed before
+
+
+@dataclass
+class SheetOutcome:
+    dataset: str
+    sheet: str
+    status: str
+    rows: int
+    errors: int
+    warnings: int
+    submission_id: int | None = None
+
+
+@dataclass
+class FileOutcome:
+    source: str  # path in the inbox, relative to it
+    file_name: str
+    project: str | None
+    partner: str | None
+    period: str | None
+    file_hash: str
+    status: str  # accepted | rejected | duplicate
+    stored_at: str = ""
+    report: str = ""
+    feedback: str = ""  # the partner's copy with problems marked, next to the file
+    received: dt.datetime | None = None  # when the file arrived in the inbox
+    findings: list[Finding] = field(default_factory=list)  # about the whole file
+    submissions: list[SheetOutcome] = field(default_factory=list)
+    sheet_findings: dict[str, list[Finding]] = field(default_factory=dict)
+
+    def summary(self) -> dict:
+        """What goes to XCom and the logs: statuses and counts, nothing from the file's cells."""
+        return {
+            "source": self.source,
+            "status": self.status,
+            "period": self.period,
+            "stored_at": self.stored_at,
+            "report": self.report,
+            "feedback": self.feedback,
+            "submissions": [asdict(s) for s in self.submissions],
+        }
+
+    def has_findings(self) -> bool:
+        return bool(self.findings) or any(self.sheet_findings.values())
+
+
+@dataclass
+class SubmissionRecord:
+    """One (project, partner, dataset, month) of a file, as the warehouse stores it."""
+
+    project: str
+    partner: str
+    dataset: str
+    period: str
+    file_name: str
+    file_hash: str
+    sheet: str
+    received_at: dt.datetime
+    status: str
+    row_count: int
+    error_count: int
+    warning_count: int
+    findings: list[dict]
+    stored_at: str
