@@ -6,11 +6,13 @@ UV_VERSION := 0.13.8
 UV := .tools/bin/uv
 PY := .venv/bin/python
 
-.PHONY: demo test up bench suites docs migration clean help
+.PHONY: demo test test-fast lint up bench suites docs migration clean help
 
 help:
 	@echo "make demo       sample files -> Airflow DAG runs -> warehouse, reports, indicators (var/)"
-	@echo "make test       the test suite (needs PostgreSQL on 127.0.0.1:5432 for its PostgreSQL tests)"
+	@echo "make test       lint (ruff, mypy) and the whole test suite (needs PostgreSQL on 127.0.0.1:5432)"
+	@echo "make test-fast  lint and the tests not marked slow (no Airflow DAG runs, browser or API server)"
+	@echo "make lint       ruff check, ruff format --check, mypy (import layers are a test: tests/test_layers.py)"
 	@echo "make up         Airflow standalone (UI on http://localhost:8080) on the embedded default"
 	@echo "make bench      ingest throughput and memory, reader comparison (figures printed)"
 	@echo "make suites     regenerate expectations/*.json from the dataset contracts"
@@ -29,20 +31,28 @@ $(UV):
 demo: .venv/.installed
 	$(PY) -m inclusion_data.demo
 
-test: .venv/.installed
+lint: .venv/.installed
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+	.venv/bin/mypy
+
+test: lint
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+test-fast: lint
+	$(PY) -m pytest -m "not slow" $(PYTEST_ARGS)
+
 up: .venv/.installed
-	$(PY) -m inclusion_data.local_airflow standalone
+	$(PY) -m inclusion_data.orchestration.local_airflow standalone
 
 bench: .venv/.installed
 	$(PY) benchmarks/ingest.py $(BENCH_ARGS)
 
 suites: .venv/.installed
-	$(PY) -m inclusion_data.suites
+	$(PY) -m inclusion_data.quality.suites
 
 docs: .venv/.installed
-	$(PY) -m inclusion_data.docs
+	$(PY) -m inclusion_data.publishing.docs
 
 migration: .venv/.installed
 	$(PY) -m alembic revision --autogenerate -m "$(m)"
