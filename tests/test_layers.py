@@ -57,8 +57,10 @@ def test_a_lower_stage_importing_a_higher_one_is_caught(copy):
 
 
 def test_an_import_loop_inside_a_stage_is_caught(copy):
-    # catalogue is what targets stands on; making it import targets back closes a loop
-    _plant(copy, "inclusion_data.indicators.catalogue", "from inclusion_data.indicators import targets  # noqa")
+    # catalogue is what targets stands on; importing targets back closes a loop
+    _plant(
+        copy, "inclusion_data.indicators.catalogue", "from inclusion_data.indicators import targets  # noqa"
+    )
     result = _lint(copy)
     assert result.returncode != 0
     assert "No import loop between the modules of a stage BROKEN" in result.stdout

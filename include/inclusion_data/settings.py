@@ -8,7 +8,7 @@ used, and without that the embedded SQLite warehouse under ``INCLUSION_HOME``.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 CHECKOUT = Path(__file__).resolve().parents[2]  # the repository, when run from a checkout
@@ -42,6 +42,32 @@ def _warehouse_connection() -> str | None:
 
 
 @dataclass(frozen=True)
+class ReadingLimits:
+    """How big a partner's file may be, before and after unpacking, and how much memory its
+    reader may take (see ``intake.guard``). A monthly report of a large partner is a few MB."""
+
+    max_file_bytes: int = 50 * 2**20
+    max_unpacked_bytes: int = 1 * 2**30  # the sum of a workbook's zip members, as declared
+    max_compression_ratio: float = 250  # real sheet XML compresses 5-30 to 1; bombs 1000+
+    reader_memory_bytes: int = 2 * 2**30  # the reader child's address-space headroom
+
+    @classmethod
+    def from_env(cls) -> ReadingLimits:
+        mb = {
+            name: int(float(value) * 2**20)
+            for name, variable in (
+                ("max_file_bytes", "INCLUSION_MAX_FILE_MB"),
+                ("max_unpacked_bytes", "INCLUSION_MAX_UNPACKED_MB"),
+                ("reader_memory_bytes", "INCLUSION_READER_MEMORY_MB"),
+            )
+            if (value := os.environ.get(variable))
+        }
+        limits = cls(**mb)
+        ratio = os.environ.get("INCLUSION_MAX_COMPRESSION_RATIO")
+        return replace(limits, max_compression_ratio=float(ratio)) if ratio else limits
+
+
+@dataclass(frozen=True)
 class Settings:
     home: Path
     warehouse_url: str
@@ -52,6 +78,7 @@ class Settings:
     archive_url: str | None = None
     rejected_url: str | None = None
     published_url: str | None = None
+    limits: ReadingLimits = ReadingLimits()
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -67,7 +94,14 @@ class Settings:
             name: os.environ.get(f"INCLUSION_{name.upper()}") or None
             for name in ("inbox_url", "archive_url", "rejected_url", "published_url")
         }
-        return cls(home=home, warehouse_url=url, settle_seconds=settle, due_day=due_day, **urls)
+        return cls(
+            home=home,
+            warehouse_url=url,
+            settle_seconds=settle,
+            due_day=due_day,
+            limits=ReadingLimits.from_env(),
+            **urls,
+        )
 
     @property
     def inbox(self) -> Path:

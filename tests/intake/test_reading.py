@@ -69,9 +69,11 @@ def test_csv_encodings_and_separators(tmp_path, encoding, separator):
 def test_an_unreadable_file_says_what_to_send(tmp_path):
     path = tmp_path / "raport.xlsx"
     path.write_bytes(b"not a spreadsheet")
-    with pytest.raises(UnreadableFile, match="could not be opened"):
+    with pytest.raises(UnreadableFile, match="not a spreadsheet") as refused:
         read_file(path)
+    assert refused.value.rule == "not_a_spreadsheet"
     other = tmp_path / "raport.pdf"
     other.write_bytes(b"%PDF")
-    with pytest.raises(UnreadableFile, match=".xlsx, .xls, .ods or .csv"):
+    with pytest.raises(UnreadableFile, match=".xlsx, .xls, .ods or .csv") as refused:
         read_file(other)
+    assert refused.value.rule == "unsupported_type"

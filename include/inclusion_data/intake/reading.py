@@ -1,4 +1,4 @@
-"""Read partner files (.xlsx, .xlsm, .xls, .ods, .csv) into ``RawSheet``s.
+"""Read partner files (.xlsx, .xls, .ods, .csv) into ``RawSheet``s.
 
 Spreadsheets are read with fastexcel (calamine, handing back Arrow) with every cell as text;
 the typed parsing is the contract's job. fastexcel returns only a sheet's used range, so the
@@ -17,34 +17,38 @@ from python_calamine import CalamineWorkbook
 
 from inclusion_data.contracts.datasets import DATASETS
 from inclusion_data.contracts.text import fold
+from inclusion_data.intake.guard import UnreadableFile, in_child, inspect, password_protected
 from inclusion_data.intake.parsing import RawSheet
 from inclusion_data.intake.values import is_empty
+from inclusion_data.settings import ReadingLimits
 
-SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods"}
+SPREADSHEET_SUFFIXES = {".xlsx", ".xls", ".ods"}
 SUFFIXES = SPREADSHEET_SUFFIXES | {".csv"}
 _HEADER_SEARCH_ROWS = 10  # a title or a note may stand above the header row
 
 
-class UnreadableFile(Exception):
-    """The file cannot be read at all; the message says why and what to send instead."""
+def read_file(path: Path, limits: ReadingLimits | None = None) -> list[RawSheet]:
+    """The file's sheets, once ``guard.inspect`` has let it through; spreadsheets are read in a
+    child process (``guard.in_child``). Raises ``UnreadableFile`` with the reason."""
+    limits = limits or ReadingLimits()
+    inspect(path, limits)
+    if path.suffix.lower() == ".csv":
+        return [_read_csv(path)]
+    return in_child(lambda: _read_workbook_or_refuse(path), limits)
 
 
-def read_file(path: Path) -> list[RawSheet]:
-    suffix = path.suffix.lower()
-    if suffix not in SUFFIXES:
-        raise UnreadableFile(
-            f"'{path.name}' is not a spreadsheet this pipeline reads; send .xlsx, .xls, .ods or "
-            f".csv. / Fișierul nu este un tip acceptat; trimiteți .xlsx, .xls, .ods sau .csv."
-        )
+def _read_workbook_or_refuse(path: Path) -> list[RawSheet]:
     try:
-        return [_read_csv(path)] if suffix == ".csv" else _read_workbook(path)
-    except UnreadableFile:
-        raise
-    except Exception as exc:  # corrupt or password-protected files, wrong extension
+        return _read_workbook(path)
+    except Exception as exc:  # the reader's own error: corrupt inside, or encrypted (.xls)
+        if any(word in str(exc).lower() for word in ("password", "encrypt")):
+            raise password_protected() from exc
         raise UnreadableFile(
-            f"'{path.name}' could not be opened ({type(exc).__name__}: {exc}). Save it again from "
-            f"Excel or LibreOffice and re-send it. / Fișierul nu a putut fi deschis; salvați-l din "
-            f"nou și retrimiteți-l."
+            "corrupt_file",
+            f"The file could not be read as a {path.suffix.lower()} spreadsheet ({type(exc).__name__}); "
+            "it may be damaged. Save it again from Excel or LibreOffice and re-send it.",
+            f"Fișierul nu a putut fi citit ca foaie de calcul {path.suffix.lower()}; poate fi deteriorat. "
+            "Salvați-l din nou din Excel sau LibreOffice și retrimiteți-l.",
         ) from exc
 
 

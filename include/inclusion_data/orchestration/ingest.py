@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import shutil
 from pathlib import Path
 
@@ -16,9 +17,12 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 
 from inclusion_data.contracts.network import Network
+from inclusion_data.intake.parsing import RawSheet
+from inclusion_data.intake.paths import safe_name, unsafe_reason
+from inclusion_data.quality.findings import Finding, file_error
 from inclusion_data.settings import Settings
 from inclusion_data.submissions.evaluation import evaluate_file
-from inclusion_data.submissions.feedback import write_feedback_workbook
+from inclusion_data.submissions.feedback import feedback_path, write_feedback_workbook
 from inclusion_data.submissions.file_report import write_file_report
 from inclusion_data.submissions.outcome import ACCEPTED, DUPLICATE, REJECTED, FileOutcome
 from inclusion_data.warehouse.history import WarehouseHistory
@@ -30,15 +34,19 @@ log = logging.getLogger(__name__)
 def discover(settings: Settings, settle_seconds: float = 0) -> list[str]:
     """Files waiting in the inbox, oldest first, as paths relative to it. Hidden files, Excel
     lock files (~$…) and files still being written (changed in the last ``settle_seconds``)
-    are left for a later run."""
+    are left for a later run. Links are listed, never followed: processing refuses them."""
     now = dt.datetime.now().timestamp()
     found = []
-    for path in settings.inbox.rglob("*"):
-        if not path.is_file() or path.name.startswith((".", "~$")):
-            continue
-        mtime = path.stat().st_mtime
-        if now - mtime >= settle_seconds:
-            found.append((mtime, str(path.relative_to(settings.inbox))))
+    for folder, directories, files in os.walk(settings.inbox, followlinks=False):
+        linked = [d for d in directories if os.path.islink(os.path.join(folder, d))]
+        directories[:] = [d for d in directories if d not in linked and not d.startswith(".")]
+        for name in [*files, *linked]:
+            path = Path(folder, name)
+            if name.startswith((".", "~$")):
+                continue
+            mtime = path.lstat().st_mtime
+            if now - mtime >= settle_seconds:
+                found.append((mtime, str(path.relative_to(settings.inbox))))
     return [relative for _, relative in sorted(found)]
 
 
@@ -47,31 +55,55 @@ def batches(paths: list[str], size: int) -> list[list[str]]:
     return [paths[i : i + size] for i in range(0, len(paths), size)]
 
 
-def _destination(settings: Settings, outcome: FileOutcome, received: dt.datetime) -> Path:
+def sender(relative: str) -> tuple[str | None, str | None]:
+    """(project, partner) from ``<project>/<partner>/<file>``; None, None elsewhere."""
+    parts = Path(relative).parts
+    return (parts[0], parts[1]) if len(parts) == 3 else (None, None)
+
+
+def destination(settings: Settings, outcome: FileOutcome, received: dt.datetime, folder: str = "") -> Path:
+    """Where a processed file is filed; every partner-controlled part made a safe name."""
     root = settings.rejected if outcome.status == REJECTED else settings.archive
     who = (
-        Path(outcome.project or "_unknown", outcome.partner or "_unknown")
+        Path(safe_name(outcome.project), safe_name(outcome.partner))
         if outcome.project and outcome.partner
         else Path("_misplaced")
     )
-    return root / who / f"{received:%Y%m%dT%H%M%S}_{outcome.file_name}"
+    return root / folder / who / f"{received:%Y%m%dT%H%M%S}_{safe_name(outcome.file_name)}"
 
 
 def process_file(
     relative: str, settings: Settings, engine: Engine, network: Network, key: bytes
 ) -> FileOutcome:
+    """Evaluate, load and file one inbox file. Whatever the file holds, this returns its
+    outcome; it raises only when the warehouse or the disk fails (the file then stays)."""
     path = settings.inbox / relative
-    parts = Path(relative).parts
-    project, partner = (parts[0], parts[1]) if len(parts) == 3 else (None, None)
+    project, partner = sender(relative)
+    reason = unsafe_reason(relative)
+    if reason:
+        return set_aside(
+            relative,
+            settings,
+            file_error(
+                "unsafe_name",
+                f"The file's name contains {reason}, which is not allowed; rename it and send it again.",
+                "Numele fișierului conține caractere nepermise (de control sau „..”); redenumiți-l și "
+                "trimiteți-l din nou.",
+            ),
+        )
     evaluation = evaluate_file(
-        path, project, partner, network, key, WarehouseHistory(engine), source=relative
+        path,
+        project,
+        partner,
+        network,
+        key,
+        WarehouseHistory(engine),
+        source=relative,
+        limits=settings.limits,
     )
     outcome = evaluation.outcome
-    received = outcome.received
-    if received is None:  # evaluate_file records every file's arrival; checked before anything moves
-        raise RuntimeError(f"{relative}: the evaluation recorded no arrival time")
-    destination = _destination(settings, outcome, dt.datetime.now(dt.UTC))
-    outcome.stored_at = str(destination.relative_to(settings.home))
+    target = destination(settings, outcome, dt.datetime.now(dt.UTC))
+    outcome.stored_at = str(target.relative_to(settings.home))
     try:
         with engine.begin() as conn:  # all of a file's submissions, or none of them
             for record, sheet_outcome in evaluation.records:
@@ -82,10 +114,36 @@ def process_file(
         outcome.status = DUPLICATE
         for _, sheet_outcome in evaluation.records:
             sheet_outcome.submission_id = None
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    shutil.move(path, destination)
-    outcome.report = str(write_file_report(outcome, destination, received).relative_to(settings.home))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.move(path, target)
+    _write_answer(settings, outcome, target, evaluation.sheets)
+    log.info("%s: %s -> %s", outcome.file_name, outcome.status, outcome.stored_at)
+    return outcome
+
+
+def _write_answer(settings: Settings, outcome: FileOutcome, stored: Path, sheets: list[RawSheet]) -> None:
+    """The file report and, when there is something to mark, the feedback workbook, written
+    from what was read (the stored file is never parsed again)."""
+    received = outcome.received or dt.datetime.now(dt.UTC)
+    outcome.report = str(write_file_report(outcome, stored, received).relative_to(settings.home))
     if outcome.status != DUPLICATE and outcome.has_findings():
-        outcome.feedback = str(write_feedback_workbook(destination, outcome).relative_to(settings.home))
-    log.info("%s: %s -> %s", relative, outcome.status, outcome.stored_at)
+        written = write_feedback_workbook(sheets, outcome, feedback_path(stored))
+        outcome.feedback = str(written.relative_to(settings.home))
+
+
+def set_aside(relative: str, settings: Settings, finding: Finding, folder: str = "") -> FileOutcome:
+    """File an inbox entry in ``rejected/`` (under ``folder``) with a report saying why,
+    without reading it: for names that are refused, and files the pipeline failed on."""
+    source = settings.inbox / relative
+    project, partner = sender(relative)
+    outcome = FileOutcome(relative, source.name, project, partner, None, "", REJECTED)
+    outcome.findings.append(finding)
+    now = dt.datetime.now(dt.UTC)
+    target = destination(settings, outcome, now, folder)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if os.path.lexists(source):
+        shutil.move(source, target)  # a link is moved as the link, never followed
+    outcome.stored_at = str(target.relative_to(settings.home))
+    outcome.report = str(write_file_report(outcome, target, now).relative_to(settings.home))
+    log.info("%s: set aside -> %s (%s)", safe_name(source.name), outcome.stored_at, finding.rule)
     return outcome

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
-import shutil
+import os
 import traceback
 from collections import Counter
 from collections.abc import Sequence
-from pathlib import Path
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import InterfaceError, OperationalError
@@ -16,15 +14,14 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from inclusion_data.contracts.network import load_network
 from inclusion_data.indicators.computation import build_indicator_values
 from inclusion_data.intake import pseudonym
-from inclusion_data.orchestration.ingest import batches, discover, process_file
+from inclusion_data.orchestration.attempts import MAX_ATTEMPTS, Attempts
+from inclusion_data.orchestration.ingest import batches, discover, process_file, set_aside
 from inclusion_data.orchestration.object_storage import pull_inbox, push_processed, push_published
 from inclusion_data.publishing.publication import publish
 from inclusion_data.publishing.reviewers_site import build_site
-from inclusion_data.quality.findings import file_error
+from inclusion_data.quality.findings import Finding, file_error
 from inclusion_data.settings import Settings
-from inclusion_data.submissions.evaluation import file_hash
-from inclusion_data.submissions.file_report import write_file_report
-from inclusion_data.submissions.outcome import ACCEPTED, REJECTED, FileOutcome
+from inclusion_data.submissions.outcome import ACCEPTED
 from inclusion_data.warehouse.completeness import compute_completeness, store_completeness
 from inclusion_data.warehouse.engine import make_engine, migrate
 from inclusion_data.warehouse.load import sync_reference
@@ -52,52 +49,53 @@ def find_batches(batch_size: int = BATCH_SIZE) -> list[list[str]]:
 
 
 def process_batch(paths: list[str]) -> list[dict]:
-    """Process each file on its own: one file's failure never stops the others."""
+    """Process each file on its own: whatever one file does, the others are processed and it
+    ends in ``rejected/`` with its report. Only the warehouse or the disk failing stops the
+    task (the file then stays in the inbox for the retry)."""
     settings = Settings.from_env()
     engine = make_engine(settings.warehouse_url)
     network = load_network()
     key = pseudonym.load_key(settings)
+    attempts = Attempts(settings.home)
     results = []
     for relative in paths:
-        if not (settings.inbox / relative).exists():
+        if not os.path.lexists(settings.inbox / relative):
             continue  # taken by an earlier try of this task
-        try:
-            results.append(process_file(relative, settings, engine, network, key).summary())
-        except INFRASTRUCTURE_ERRORS:
-            raise  # the warehouse or the disk is away: the file stays in the inbox, Airflow retries
-        except Exception as exc:  # keep the file and say so; the log has the trace for engineers
-            log.error(
-                "%s could not be processed: %s\n%s",
-                relative,
-                type(exc).__name__,
-                traceback.format_exc(limit=5),
-            )
-            results.append(_set_aside(relative, settings, exc).summary())
+        if attempts.begin(relative) > MAX_ATTEMPTS:
+            outcome = set_aside(relative, settings, _stopped_every_time(), "_internal_error")
+        else:
+            try:
+                outcome = process_file(relative, settings, engine, network, key)
+            except INFRASTRUCTURE_ERRORS:
+                attempts.finish(relative)  # not the file's doing: it stays for the retry
+                raise
+            except Exception as exc:  # keep the file and say so; the log has the trace for engineers
+                log.error("%s could not be processed:\n%s", relative, traceback.format_exc(limit=5))
+                outcome = set_aside(relative, settings, _failed_on(exc), "_internal_error")
+        attempts.finish(relative)
+        results.append(outcome.summary())
     engine.dispose()
     return results
 
 
-def _set_aside(relative: str, settings: Settings, exc: Exception) -> FileOutcome:
-    source = settings.inbox / relative
-    outcome = FileOutcome(relative, source.name, None, None, None, file_hash(source), REJECTED)
-    outcome.findings.append(
-        file_error(
-            "internal_error",
-            f"The pipeline failed on this file ({type(exc).__name__}); the network's data team has "
-            "the details. Nothing from it was loaded; it will be processed again once fixed.",
-            "Procesarea a eșuat din cauza unei erori interne; echipa de date a fost anunțată. "
-            "Nu s-a încărcat nimic din fișier.",
-        )
+def _failed_on(exc: Exception) -> Finding:
+    return file_error(
+        "internal_error",
+        f"The pipeline failed on this file ({type(exc).__name__}); the network's data team has "
+        "the details. Nothing from it was loaded; it will be processed again once fixed.",
+        "Procesarea a eșuat din cauza unei erori interne; echipa de date a fost anunțată. "
+        "Nu s-a încărcat nimic din fișier.",
     )
-    now = dt.datetime.now(dt.UTC)
-    destination = (
-        settings.rejected / "_internal_error" / Path(relative).parent / f"{now:%Y%m%dT%H%M%S}_{source.name}"
+
+
+def _stopped_every_time() -> Finding:
+    return file_error(
+        "internal_error",
+        f"Processing this file stopped the pipeline {MAX_ATTEMPTS} times, so it was set aside; the "
+        "network's data team has been told. Nothing from it was loaded.",
+        f"Procesarea acestui fișier a oprit sistemul de {MAX_ATTEMPTS} ori, așa că a fost pus deoparte; "
+        "echipa de date a fost anunțată. Nu s-a încărcat nimic din fișier.",
     )
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    shutil.move(source, destination)
-    outcome.stored_at = str(destination.relative_to(settings.home))
-    outcome.report = str(write_file_report(outcome, destination, now).relative_to(settings.home))
-    return outcome
 
 
 def refresh_reports(settings: Settings, engine: Engine) -> dict:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
@@ -21,6 +21,7 @@ from inclusion_data.contracts.datasets import Dataset, Kind
 from inclusion_data.contracts.network import Network
 from inclusion_data.contracts.text import fold
 from inclusion_data.intake import pseudonym
+from inclusion_data.intake.guard import UnreadableFile, inspect
 from inclusion_data.intake.localities import localities
 from inclusion_data.intake.parsing import (
     ParsedSheet,
@@ -36,11 +37,12 @@ from inclusion_data.intake.periods import (
     month_in_file_name,
     month_in_workbook,
 )
-from inclusion_data.intake.reading import UnreadableFile, read_file
+from inclusion_data.intake.reading import read_file
 from inclusion_data.quality.checks import Context, apply_checks
 from inclusion_data.quality.findings import ERROR, WARNING, Finding, file_error
 from inclusion_data.quality.plausibility import volume_finding
 from inclusion_data.quality.validation import validate_frame
+from inclusion_data.settings import ReadingLimits
 from inclusion_data.submissions.outcome import (
     ACCEPTED,
     DUPLICATE,
@@ -164,6 +166,7 @@ class Evaluation:
     outcome: FileOutcome
     frames: dict[str, pd.DataFrame]  # sheet -> rows to load (no personal columns)
     records: list[tuple[SubmissionRecord, SheetOutcome]]
+    sheets: list[RawSheet] = field(default_factory=list)  # as read: the feedback is written from them
 
 
 def evaluate_file(
@@ -174,17 +177,22 @@ def evaluate_file(
     key: bytes,
     history: History | None = None,
     source: str | None = None,
+    limits: ReadingLimits | None = None,
 ) -> Evaluation:
     """Read, check and validate a file sent by ``partner`` for ``project``. With a history, a
     file already processed is recognised as a duplicate and each month's volume is compared
-    with the partner's earlier months."""
-    outcome = FileOutcome(source or path.name, path.name, project, partner, None, file_hash(path), ACCEPTED)
-    outcome.received = received = received_at(path)
+    with the partner's earlier months. Nothing a file holds makes this raise: a file that
+    cannot be read comes back rejected with the reason (``intake.guard``)."""
+    limits = limits or ReadingLimits()
+    outcome = FileOutcome(source or path.name, path.name, project, partner, None, "", ACCEPTED)
     evaluation = Evaluation(outcome, {}, [])
     try:
-        _evaluate(path, outcome, received, history, network, key, evaluation.frames, evaluation.records)
+        inspect(path, limits)  # before hashing: a link or an unreadable file is refused as such
+        outcome.file_hash = file_hash(path)
+        outcome.received = received = received_at(path)
+        _evaluate(path, outcome, received, history, network, key, evaluation, limits)
     except UnreadableFile as exc:
-        outcome.findings.append(file_error("unreadable_file", str(exc), str(exc)))
+        outcome.findings.append(file_error(exc.rule, exc.message_en, exc.message_ro))
     if outcome.status != DUPLICATE and (
         any(f.severity == ERROR for f in outcome.findings)
         or any(s.status == REJECTED for s in outcome.submissions)
@@ -200,9 +208,10 @@ def _evaluate(
     history: History | None,
     network: Network,
     key: bytes,
-    frames: dict,
-    records: list,
+    evaluation: Evaluation,
+    limits: ReadingLimits,
 ) -> None:
+    frames, records = evaluation.frames, evaluation.records
     project, partner_code = outcome.project, outcome.partner
     if project is None:
         outcome.findings.append(
@@ -239,7 +248,7 @@ def _evaluate(
             )
         )
         return
-    sheets = read_file(path)
+    sheets = evaluation.sheets = read_file(path, limits)
     in_workbook, in_name = month_in_workbook(sheets), month_in_file_name(path.name)
     if in_workbook and in_name and in_workbook != in_name:
         outcome.findings.append(

@@ -16,8 +16,9 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from inclusion_data.intake.reading import read_file
+from inclusion_data.intake.parsing import RawSheet
 from inclusion_data.quality.findings import ERROR, Finding
+from inclusion_data.submissions.cells import append_row, sheet_title, write_value
 from inclusion_data.submissions.outcome import FileOutcome
 
 ERRORS_SHEET = "Erori - Errors"  # Excel forbids "/" in sheet names
@@ -38,22 +39,23 @@ def feedback_path(stored: Path) -> Path:
     return stored.with_name(stored.name + ".feedback.xlsx")
 
 
-def _partner_sheets(source: Path) -> openpyxl.Workbook:
-    """The partner's sheets: the workbook itself for .xlsx, a faithful rebuild otherwise."""
-    if source.suffix.lower() in (".xlsx", ".xlsm"):
-        return openpyxl.load_workbook(source)
+def _partner_sheets(sheets: list[RawSheet]) -> tuple[openpyxl.Workbook, dict[str, str]]:
+    """The partner's sheets rebuilt from what was read, every cell where the partner had it,
+    values as data: a formula or macro in the partner's file never comes back. Returns the
+    workbook and each sheet's title in it (a title Excel refuses is made safe)."""
     book = openpyxl.Workbook()
-    default = book.active
-    assert default is not None  # a new workbook has one (active) sheet
-    book.remove(default)
-    for raw in read_file(source):
-        sheet = book.create_sheet(raw.name[:31])
+    if book.active is not None:
+        book.remove(book.active)
+    titles: dict[str, str] = {}
+    for raw in sheets:
+        title = titles[raw.name] = sheet_title(raw.name, set(titles.values()) | {ERRORS_SHEET})
+        sheet = book.create_sheet(title)
         for position, header in enumerate(raw.headers):
-            sheet.cell(row=raw.header_row, column=raw.first_column + position + 1, value=header)
+            write_value(sheet, raw.header_row, raw.first_column + position + 1, header)
         for number, row in zip(raw.row_numbers, raw.rows, strict=True):
             for position, value in enumerate(row):
-                sheet.cell(row=number, column=raw.first_column + position + 1, value=value)
-    return book
+                write_value(sheet, number, raw.first_column + position + 1, value)
+    return book, titles
 
 
 def problem_cells(outcome: FileOutcome) -> dict[tuple[str, str], list[Finding]]:
@@ -67,22 +69,24 @@ def problem_cells(outcome: FileOutcome) -> dict[tuple[str, str], list[Finding]]:
     return cells
 
 
-def write_feedback_workbook(source: Path, outcome: FileOutcome, destination: Path | None = None) -> Path:
-    book = _partner_sheets(source)
+def write_feedback_workbook(sheets: list[RawSheet], outcome: FileOutcome, destination: Path) -> Path:
+    """The partner's ``sheets`` (as evaluated) with the outcome's findings marked on them."""
+    book, titles = _partner_sheets(sheets)
     for (sheet_name, cell_name), findings in problem_cells(outcome).items():
-        if sheet_name not in book.sheetnames:
+        if sheet_name not in titles:
             continue
-        cell = book[sheet_name][cell_name]
+        cell = book[titles[sheet_name]][cell_name]
         worst = ERROR if any(f.severity == ERROR for f in findings) else "warning"
         cell.fill = FILLS[worst]
         text = "\n".join(f"[{f.severity}] {f.message_ro}\n{f.message_en}" for f in findings)
         cell.comment = Comment(text, "inclusion-data", width=320, height=40 + 40 * len(findings))
     errors = book.create_sheet(ERRORS_SHEET, 0)
-    errors.append(HEADER)
+    append_row(errors, list(HEADER))
     for finding in [*outcome.findings, *(f for fs in outcome.sheet_findings.values() for f in fs)]:
         rows: list[int | None] = [*finding.rows] or [None]  # one line for a finding without rows
         for row in rows:
-            errors.append(
+            append_row(
+                errors,
                 [
                     finding.severity,
                     finding.sheet,
@@ -92,7 +96,7 @@ def write_feedback_workbook(source: Path, outcome: FileOutcome, destination: Pat
                     finding.rule,
                     finding.message_ro,
                     finding.message_en,
-                ]
+                ],
             )
             if finding.severity in FILLS:
                 errors.cell(row=errors.max_row, column=1).fill = FILLS[finding.severity]
@@ -103,6 +107,5 @@ def write_feedback_workbook(source: Path, outcome: FileOutcome, destination: Pat
         cell.alignment = Alignment(wrap_text=True)
     errors.freeze_panes = "A2"
     book.active = 0
-    target = destination or feedback_path(source)
-    book.save(target)
-    return target
+    book.save(destination)
+    return destination

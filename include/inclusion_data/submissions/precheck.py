@@ -69,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
             f"{sheet.errors} errors, {sheet.warnings} warnings"
         )
     print(problems_table(outcome, args.lang))
-    target = write_feedback_workbook(path, outcome, args.feedback or feedback_path(path))
+    target = write_feedback_workbook(evaluation.sheets, outcome, args.feedback or feedback_path(path))
     print(f"feedback workbook: {target}")
     rejected = outcome.status == REJECTED or any(f.severity == ERROR for f in outcome.findings)
     return 1 if rejected else 0
