@@ -44,6 +44,9 @@ class UnreadableFile(Exception):
         super().__init__(message_en)
         self.rule, self.message_en, self.message_ro = rule, message_en, message_ro
 
+    def __reduce__(self):  # comes back whole from the reader's child process
+        return (UnreadableFile, (self.rule, self.message_en, self.message_ro))
+
 
 def _refuse(rule: str, en: str, ro: str) -> UnreadableFile:
     return UnreadableFile(rule, en, ro)

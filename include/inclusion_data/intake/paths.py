@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 MAX_NAME = 200  # characters of a file name kept in archive/ and rejected/
@@ -19,9 +19,8 @@ def unsafe_reason(relative: str) -> str | None:
         return "an absolute path"
     if any(unicodedata.category(c) == "Cc" for c in relative):
         return "control characters"
-    parts = PurePosixPath(relative.replace("\\", "/")).parts
-    if any(part in ("..", ".") for part in parts) or ".." in relative.replace("\\", "/").split("/"):
-        return "'..' (a way out of the folder)"
+    if any(part in ("", ".", "..") for part in relative.replace("\\", "/").split("/")):
+        return "'..', '.' or an empty folder name (a way out of the folder)"
     return None
 
 

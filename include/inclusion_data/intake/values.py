@@ -16,6 +16,7 @@ from inclusion_data.contracts.vocabularies import vocabulary
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
 _DATE_FORMATS = ("%d.%m.%Y", "%d/%m/%Y", "%d-%m-%Y", "%Y-%m-%d", "%Y.%m.%d", "%d.%m.%y")
 _SPACES = re.compile(r"[\s\u00a0\u202f]+")
+_SERIAL = re.compile(r"[1-9]\d{4}(\.0+)?")
 
 
 def is_empty(value: object) -> bool:
@@ -45,6 +46,10 @@ def parse_date(value: object) -> dt.date | None:
     text = parse_text(value)
     if text is None:
         return None
+    if _SERIAL.fullmatch(text):
+        # a date cell in General format is a number, and readers that hand back text give it as
+        # "42443": five digits are an Excel day number (1927-2173), never a day, month or year
+        return parse_date(float(text))
     text = text.split(" ")[0].split("T")[0]  # drop a time part: "2016-03-14 00:00:00"
     for fmt in _DATE_FORMATS:
         try:

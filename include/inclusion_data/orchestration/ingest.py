@@ -69,7 +69,18 @@ def destination(settings: Settings, outcome: FileOutcome, received: dt.datetime,
         if outcome.project and outcome.partner
         else Path("_misplaced")
     )
-    return root / folder / who / f"{received:%Y%m%dT%H%M%S}_{safe_name(outcome.file_name)}"
+    target = root / folder / who / f"{received:%Y%m%dT%H%M%S}_{safe_name(outcome.file_name)}"
+    return _unused(target)
+
+
+def _unused(target: Path) -> Path:
+    """``target``, or with a counter before its suffix when taken: two files whose names only
+    differ in what ``safe_name`` replaced, filed in the same second, must not overwrite."""
+    candidate, n = target, 1
+    while os.path.lexists(candidate):
+        n += 1
+        candidate = target.with_name(f"{target.stem}_{n}{target.suffix}")
+    return candidate
 
 
 def process_file(

@@ -11,12 +11,17 @@ Without these settings everything stays in the local folders under ``INCLUSION_H
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import shutil
 import time
 from pathlib import Path
 
+from inclusion_data.intake.paths import inside, safe_name
 from inclusion_data.settings import Settings
+
+log = logging.getLogger(__name__)
+UNSAFE_KEYS = "_unsafe_keys"  # inbox folder for objects whose key points outside it
 
 
 def _path(url: str):
@@ -38,6 +43,10 @@ def _modified(info: dict) -> float:
     return time.time()
 
 
+def _is_local_link(item) -> bool:
+    return item.protocol == "file" and os.path.islink(item.path)
+
+
 def pull_inbox(settings: Settings) -> list[str]:
     """Move files that have settled in the remote inbox into the local one; returns them."""
     if not settings.inbox_url:
@@ -46,13 +55,19 @@ def pull_inbox(settings: Settings) -> list[str]:
     now = time.time()
     moved = []
     for item in root.rglob("*"):
-        if not item.is_file() or item.name.startswith((".", "~$")):
-            continue
+        if item.name.startswith((".", "~$")) or _is_local_link(item) or not item.is_file():
+            continue  # a link in a file:// inbox is never followed: it could point anywhere
         modified = _modified(item.stat())
         if now - modified < settings.settle_seconds:
             continue  # may still be uploading
-        relative = str(item.relative_to(root))
-        local = settings.inbox / relative
+        # the key as the store has it, not normalised: "a/../../x" must be seen as it is
+        relative = str(item.path).removeprefix(str(root.path).rstrip("/") + "/")
+        try:
+            local = inside(settings.inbox, relative)
+        except ValueError:
+            # a key such as a/../../x or /etc/x: never written where it points; kept, safely named
+            local = settings.inbox / UNSAFE_KEYS / safe_name(relative.replace("/", "_"))
+            log.warning("object %r leads outside the inbox; pulled as %s", relative, local.name)
         local.parent.mkdir(parents=True, exist_ok=True)
         partial = local.with_name(f".{local.name}.part")  # hidden: discover() skips it
         with item.open("rb") as source, partial.open("wb") as target:

@@ -23,6 +23,7 @@ from inclusion_data.indicators.suppression import SMALLEST_SHOWN, suppress
 from inclusion_data.intake.localities import localities
 from inclusion_data.publishing.html_report import write_html_report
 from inclusion_data.settings import Settings
+from inclusion_data.submissions.cells import csv_safe
 from inclusion_data.warehouse import schema
 
 KEYS = ["indicator_id", "project", "partner", "period", "dimension", "category"]
@@ -171,22 +172,28 @@ def _write_workbook(path: Path, public: pd.DataFrame, reach_table: pd.DataFrame)
             sheet.auto_filter.ref = f"A2:{get_column_letter(len(rows.columns))}{len(rows) + 2}"
 
 
+def write_csv(frame: pd.DataFrame, path: Path) -> None:
+    """A CSV whose text cells a spreadsheet opens as text, never as a formula (``csv_safe``)."""
+    text = frame.select_dtypes(include=["object", "string"]).columns
+    frame.assign(**{c: frame[c].map(csv_safe) for c in text}).to_csv(path, index=False, encoding="utf-8")
+
+
 def publish(engine: Engine, settings: Settings) -> Published:
     directory = settings.published / published_on()
     directory.mkdir(parents=True, exist_ok=True)
     exact = indicator_frame(engine)
     public = suppress(exact)
     csv_path = directory / "indicator_values.csv"
-    public.to_csv(csv_path, index=False, encoding="utf-8")
+    write_csv(public, csv_path)
     reach_table = reach(exact)
-    reach_table.to_csv(directory / "reach.csv", index=False)
+    write_csv(reach_table, directory / "reach.csv")
     overlaps = directory / "partner_overlaps.csv"
-    _overlaps(engine).to_csv(overlaps, index=False)
+    write_csv(_overlaps(engine), overlaps)
     workbook = directory / "indicator_values.xlsx"
     _write_workbook(workbook, public, reach_table)
     with engine.connect() as conn:
         gaps = [dict(r) for r in conn.execute(select(schema.completeness)).mappings()]
-    incomplete_indicators(gaps).to_csv(directory / "incomplete_indicators.csv", index=False)
+    write_csv(incomplete_indicators(gaps), directory / "incomplete_indicators.csv")
     labelled = public.assign(
         category=[
             c if ro == c else (ro if ro == en else f"{ro} / {en}")

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from inclusion_data.contracts.network import load_network
 from inclusion_data.quality.findings import ERROR, compact_rows
+from inclusion_data.settings import ReadingLimits
 from inclusion_data.submissions.evaluation import evaluate_file
 from inclusion_data.submissions.feedback import feedback_path, write_feedback_workbook
 from inclusion_data.submissions.outcome import REJECTED, FileOutcome
@@ -56,11 +57,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--feedback", type=Path, help="where to write the feedback workbook")
     parser.add_argument("--lang", choices=["en", "ro"], default="en")
     args = parser.parse_args(argv)
-    path = args.file.resolve()
+    path = args.file.absolute()  # not resolved: a link is refused as a link, never followed
     project = args.project or path.parent.parent.name
     partner = args.partner or path.parent.name
     # a throwaway key: pseudonymous keys are only needed to find duplicate rows here
-    evaluation = evaluate_file(path, project, partner, load_network(), secrets.token_bytes(32))
+    evaluation = evaluate_file(
+        path, project, partner, load_network(), secrets.token_bytes(32), limits=ReadingLimits.from_env()
+    )
     outcome = evaluation.outcome
     print(f"{path.name}: {project}/{partner}, month {outcome.period or '?'}: {outcome.status}")
     for sheet in outcome.submissions:
