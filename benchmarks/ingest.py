@@ -3,7 +3,8 @@
     make bench                       # defaults: 100 files of 200 rows, 100k-row read test
     .venv/bin/python benchmarks/ingest.py --files 400 --rows 300 --read-rows 1000000
 
-Measures: reading a large xlsx with fastexcel (what the pipeline uses) against python-calamine
+Measures: a 1 GiB zip bomb refused (time, memory);
+reading a large xlsx with fastexcel (what the pipeline uses) against python-calamine
 and pandas+openpyxl; then a night's worth of partner files through ``process_batch`` on a
 temporary SQLite warehouse (files per second, seconds per file, peak memory).
 """
@@ -114,14 +115,61 @@ def bench_ingest(files: int, rows_per_file: int, directory: Path) -> None:
     print(f"  peak memory of the process                               {_peak_mb():7.0f} MB")
 
 
+def _bomb(path: Path, gib: float) -> None:
+    """An .xlsx whose one sheet is ``gib`` GiB of XML (whitespace, so ~1 MB zipped)."""
+    import zipfile
+
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as book:
+        book.writestr("[Content_Types].xml", "<Types/>")
+        book.writestr("xl/workbook.xml", "<workbook/>")
+        with book.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet:
+            sheet.write(b"<worksheet><sheetData>")
+            chunk = b" " * 2**24
+            for _ in range(int(gib * 2**30) // len(chunk)):
+                sheet.write(chunk)
+            sheet.write(b"</sheetData></worksheet>")
+
+
+_REFUSE = """
+import resource, sys, time
+from pathlib import Path
+from inclusion_data.intake.guard import UnreadableFile
+from inclusion_data.intake.reading import read_file
+start = time.perf_counter()
+try:
+    read_file(Path(sys.argv[1]))
+    print("READ (not refused!)")
+except UnreadableFile as refused:
+    print(refused.rule, f"{time.perf_counter() - start:.3f}",
+          f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f}")
+"""
+
+
+def bench_bomb(gib: float, directory: Path) -> None:
+    """A zip bomb must be refused from its directory: fast, and without inflating it."""
+    import subprocess
+    import sys
+
+    path = directory / "bomb_2016-03.xlsx"
+    _bomb(path, gib)
+    out = subprocess.run(
+        [sys.executable, "-c", _REFUSE, str(path)], capture_output=True, text=True, check=True
+    )
+    rule, seconds, peak = out.stdout.split()
+    print(f"\nZip bomb: {gib:g} GiB of sheet XML in {path.stat().st_size / 2**20:.1f} MB")
+    print(f"  refused as {rule:<25} in {float(seconds):7.3f} s, peak memory {float(peak):5.0f} MB")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--files", type=int, default=100)
     parser.add_argument("--rows", type=int, default=200)
     parser.add_argument("--read-rows", type=int, default=100_000)
+    parser.add_argument("--bomb-gib", type=float, default=1.0, help="size of the zip bomb's sheet XML")
     args = parser.parse_args()
     directory = Path(tempfile.mkdtemp(prefix="inclusion-bench-"))
     try:
+        bench_bomb(args.bomb_gib, directory)
         bench_read(args.read_rows, directory)
         bench_ingest(args.files, args.rows, directory)
     finally:
