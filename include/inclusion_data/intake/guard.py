@@ -30,8 +30,8 @@ from inclusion_data.settings import ReadingLimits
 
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
-SPREADSHEETS = ".xlsx, .xls, .ods"
-ACCEPTED = f"{SPREADSHEETS} sau/or .csv"
+SUFFIXES = (".xlsx", ".xls", ".ods", ".csv")  # what partners may send: the one place it is said
+SPREADSHEETS = ", ".join(SUFFIXES[:-1])
 _ENCRYPTED_OOXML = "EncryptionInfo".encode("utf-16-le")  # an OLE stream of password-protected .xlsx
 _VBA_STREAM = "_VBA_PROJECT_CUR".encode("utf-16-le")
 _XML_PREFIX_BYTES = 4096  # a DOCTYPE (and so any entity) must come before the root element
@@ -48,10 +48,6 @@ class UnreadableFile(Exception):
         return (UnreadableFile, (self.rule, self.message_en, self.message_ro))
 
 
-def _refuse(rule: str, en: str, ro: str) -> UnreadableFile:
-    return UnreadableFile(rule, en, ro)
-
-
 def _save_as_xlsx(en: str, ro: str) -> tuple[str, str]:
     return (
         f"{en} Open it in Excel or LibreOffice and save it as 'Excel Workbook (.xlsx)', then send that.",
@@ -66,36 +62,38 @@ def inspect(path: Path, limits: ReadingLimits) -> None:
     try:
         info = path.lstat()
     except OSError as exc:
-        raise _refuse(
+        raise UnreadableFile(
             "unreadable_file",
             f"The file could not be opened ({exc.strerror}).",
             f"Fișierul nu a putut fi deschis ({exc.strerror}).",
         ) from exc
     if stat.S_ISLNK(info.st_mode):
-        raise _refuse(
+        raise UnreadableFile(
             "link_refused",
             "This is a link to another file, not a file: links are not followed. Send the file itself.",
             "Aceasta este o legătură (link) către alt fișier: legăturile nu sunt urmate. "
             "Trimiteți fișierul însuși.",
         )
     if not stat.S_ISREG(info.st_mode):
-        raise _refuse("unsupported_type", "This is not a regular file.", "Acesta nu este un fișier obișnuit.")
+        raise UnreadableFile(
+            "unsupported_type", "This is not a regular file.", "Acesta nu este un fișier obișnuit."
+        )
     if suffix == ".xlsm":
-        raise _refuse(
+        raise UnreadableFile(
             "macro_enabled",
             *_save_as_xlsx(
                 "Macro-enabled workbooks (.xlsm) are not accepted.",
                 "Registrele cu macrocomenzi (.xlsm) nu sunt acceptate.",
             ),
         )
-    if suffix not in {".xlsx", ".xls", ".ods", ".csv"}:
-        raise _refuse(
+    if suffix not in SUFFIXES:
+        raise UnreadableFile(
             "unsupported_type",
             f"'{suffix or name}' files are not read here; send {SPREADSHEETS} or .csv.",
             f"Fișierele „{suffix or name}” nu sunt citite; trimiteți {SPREADSHEETS} sau .csv.",
         )
     if info.st_size == 0:
-        raise _refuse(
+        raise UnreadableFile(
             "empty_file",
             "The file is empty (0 bytes): it was probably not saved completely. Save it again and "
             "re-send it.",
@@ -104,7 +102,7 @@ def inspect(path: Path, limits: ReadingLimits) -> None:
         )
     if info.st_size > limits.max_file_bytes:
         mb = limits.max_file_bytes // 2**20
-        raise _refuse(
+        raise UnreadableFile(
             "too_big",
             f"The file is {info.st_size / 2**20:.0f} MB; the limit is {mb} MB. Split it by month or sheet.",
             f"Fișierul are {info.st_size / 2**20:.0f} MB; limita este {mb} MB. Împărțiți-l pe luni sau foi.",
@@ -113,7 +111,7 @@ def inspect(path: Path, limits: ReadingLimits) -> None:
         with path.open("rb") as handle:
             head = handle.read(max(_XML_PREFIX_BYTES, 8))
     except OSError as exc:  # e.g. permission 000
-        raise _refuse(
+        raise UnreadableFile(
             "unreadable_file",
             f"The file could not be opened ({exc.strerror}). Re-send it.",
             f"Fișierul nu a putut fi deschis ({exc.strerror}). Retrimiteți-l.",
@@ -124,13 +122,13 @@ def inspect(path: Path, limits: ReadingLimits) -> None:
         _inspect_ole(path, suffix)
     elif suffix == ".csv":
         if b"\x00" in head:
-            raise _refuse(
+            raise UnreadableFile(
                 "wrong_extension",
                 "The file is named .csv but is not text. Save the sheet as CSV, or send the workbook.",
                 "Fișierul se numește .csv, dar nu este text. Salvați foaia ca CSV sau trimiteți registrul.",
             )
     else:
-        raise _refuse(
+        raise UnreadableFile(
             "not_a_spreadsheet",
             f"The file is named {suffix} but is not a spreadsheet (it may be damaged, or another kind "
             f"of document renamed). Send {SPREADSHEETS} or .csv saved from Excel or LibreOffice.",
@@ -147,23 +145,17 @@ def _inspect_zip(path: Path, suffix: str, limits: ReadingLimits) -> None:
             names = {m.filename for m in members}
             _check_unpacked_size(members, limits)
             if any(n.lower().endswith("vbaproject.bin") for n in names):
-                raise _refuse(
-                    "macro_enabled",
-                    *_save_as_xlsx(
-                        "The workbook contains macros (a VBA project), which are not accepted.",
-                        "Registrul conține macrocomenzi (un proiect VBA), care nu sunt acceptate.",
-                    ),
-                )
+                raise _vba_project()
             kind = ".ods" if "content.xml" in names else ".xlsx" if "[Content_Types].xml" in names else None
             if kind is None or (kind == ".xlsx" and not any(n.startswith("xl/") for n in names)):
-                raise _refuse(
+                raise UnreadableFile(
                     "not_a_spreadsheet",
                     f"The file is a zip archive but not a spreadsheet. Send {SPREADSHEETS} or .csv.",
                     f"Fișierul este o arhivă zip, dar nu o foaie de calcul. Trimiteți {SPREADSHEETS} "
                     "sau .csv.",
                 )
             if kind != suffix:
-                raise _refuse(
+                raise UnreadableFile(
                     "wrong_extension",
                     f"The file is a {kind} workbook saved under a {suffix} name. Rename it to {kind} "
                     "or save it again as .xlsx.",
@@ -175,7 +167,7 @@ def _inspect_zip(path: Path, suffix: str, limits: ReadingLimits) -> None:
                     with archive.open(member) as stream:
                         prefix = stream.read(_XML_PREFIX_BYTES)
                     if b"<!DOCTYPE" in prefix or b"<!ENTITY" in prefix:
-                        raise _refuse(
+                        raise UnreadableFile(
                             "xml_entities",
                             "The workbook's XML declares entities, which spreadsheet programs never "
                             "write; it was refused as possibly hostile. Save it again from Excel or "
@@ -185,7 +177,7 @@ def _inspect_zip(path: Path, suffix: str, limits: ReadingLimits) -> None:
                             "Excel sau LibreOffice.",
                         )
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, NotImplementedError) as exc:
-        raise _refuse(
+        raise UnreadableFile(
             "corrupt_file",
             "The file is damaged (it may have been cut off while uploading). Save it again from Excel "
             "or LibreOffice and re-send it.",
@@ -201,7 +193,7 @@ def _check_unpacked_size(members: list[zipfile.ZipInfo], limits: ReadingLimits) 
         default=0.0,
     )
     if unpacked > limits.max_unpacked_bytes or worst > limits.max_compression_ratio:
-        raise _refuse(
+        raise UnreadableFile(
             "too_big_unpacked",
             f"The file would unpack to {unpacked / 2**20:,.0f} MB (compressed {worst:,.0f} to 1), beyond "
             f"what a monthly report can hold (limits: {limits.max_unpacked_bytes // 2**20} MB, "
@@ -218,15 +210,9 @@ def _inspect_ole(path: Path, suffix: str) -> None:
     if _ENCRYPTED_OOXML in data:
         raise password_protected()
     if _VBA_STREAM in data:
-        raise _refuse(
-            "macro_enabled",
-            *_save_as_xlsx(
-                "The workbook contains macros (a VBA project), which are not accepted.",
-                "Registrul conține macrocomenzi (un proiect VBA), care nu sunt acceptate.",
-            ),
-        )
+        raise _vba_project()
     if suffix != ".xls":
-        raise _refuse(
+        raise UnreadableFile(
             "wrong_extension",
             f"The file is an Excel 97-2003 (.xls) workbook saved under a {suffix} name. Rename it to "
             ".xls or save it again as .xlsx.",
@@ -235,8 +221,18 @@ def _inspect_ole(path: Path, suffix: str) -> None:
         )
 
 
+def _vba_project() -> UnreadableFile:
+    return UnreadableFile(
+        "macro_enabled",
+        *_save_as_xlsx(
+            "The workbook contains macros (a VBA project), which are not accepted.",
+            "Registrul conține macrocomenzi (un proiect VBA), care nu sunt acceptate.",
+        ),
+    )
+
+
 def password_protected() -> UnreadableFile:
-    return _refuse(
+    return UnreadableFile(
         "password_protected",
         "The file is protected by a password, so it cannot be read. Remove the password (File > Info > "
         "Protect Workbook > Encrypt with Password, empty) and send it again.",
@@ -265,7 +261,7 @@ def in_child(read: Callable[[], T], limits: ReadingLimits) -> T:
         receiver.close()
         child.join()
     if payload is None:
-        raise _refuse(
+        raise UnreadableFile(
             "corrupt_file",
             "The spreadsheet reader stopped on this file (it may be damaged, or unpack to more than a "
             "monthly report can hold). Save it again from Excel or LibreOffice and re-send it.",
@@ -302,7 +298,7 @@ def _address_space() -> int:
 
 
 def _too_big_in_memory() -> UnreadableFile:
-    return _refuse(
+    return UnreadableFile(
         "too_big_unpacked",
         "Reading the file needed more memory than a monthly report can take; it may hold far more "
         "cells than it shows. Send the data only, one month per file.",

@@ -22,16 +22,20 @@ from inclusion_data.intake.parsing import RawSheet
 from inclusion_data.intake.values import is_empty
 from inclusion_data.settings import ReadingLimits
 
-SPREADSHEET_SUFFIXES = {".xlsx", ".xls", ".ods"}
-SUFFIXES = SPREADSHEET_SUFFIXES | {".csv"}
 _HEADER_SEARCH_ROWS = 10  # a title or a note may stand above the header row
 
 
 def read_file(path: Path, limits: ReadingLimits | None = None) -> list[RawSheet]:
-    """The file's sheets, once ``guard.inspect`` has let it through; spreadsheets are read in a
-    child process (``guard.in_child``). Raises ``UnreadableFile`` with the reason."""
+    """The file's sheets, once ``guard.inspect`` has let it through. Raises ``UnreadableFile``
+    with the reason."""
     limits = limits or ReadingLimits()
     inspect(path, limits)
+    return read_inspected(path, limits)
+
+
+def read_inspected(path: Path, limits: ReadingLimits) -> list[RawSheet]:
+    """The sheets of a file ``guard.inspect`` has already let through (it is not checked
+    again); spreadsheets are read in a child process (``guard.in_child``)."""
     if path.suffix.lower() == ".csv":
         return [_read_csv(path)]
     return in_child(lambda: _read_workbook_or_refuse(path), limits)

@@ -37,7 +37,7 @@ from inclusion_data.intake.periods import (
     month_in_file_name,
     month_in_workbook,
 )
-from inclusion_data.intake.reading import read_file
+from inclusion_data.intake.reading import read_inspected
 from inclusion_data.quality.checks import Context, apply_checks
 from inclusion_data.quality.findings import ERROR, WARNING, Finding, file_error
 from inclusion_data.quality.plausibility import volume_finding
@@ -248,7 +248,7 @@ def _evaluate(
             )
         )
         return
-    sheets = evaluation.sheets = read_file(path, limits)
+    sheets = evaluation.sheets = read_inspected(path, limits)  # inspected in evaluate_file
     in_workbook, in_name = month_in_workbook(sheets), month_in_file_name(path.name)
     if in_workbook and in_name and in_workbook != in_name:
         outcome.findings.append(
