@@ -161,3 +161,28 @@ def test_one_dag_run_takes_the_whole_corpus_in_one_batch(home, airflow_db):
     filed = sorted(p.name for p in rejected if p.is_symlink() or not p.is_dir())  # a pipe too
     assert len(filed) == expected_rejected, filed
     assert len([p for p in archived if p.is_file()]) >= sum(c.fate == "accepted" for c in CASES)
+
+    assert _state(airflow_db["publish_indicators"].test()) == "success"
+    written = [p for p in home.home.rglob("*") if p.is_file() and not p.is_symlink()]
+    workbooks = [p for p in written if p.name.endswith((".feedback.xlsx", "indicator_values.xlsx"))]
+    assert any(p.name == "indicator_values.xlsx" for p in workbooks) and len(workbooks) > 5
+    assert {str(p): _formulas(p) for p in workbooks} == {str(p): [] for p in workbooks}
+    csvs = [p for p in written if p.suffix == ".csv" and p.is_relative_to(home.published)]
+    assert csvs and all(_active_csv_cells(p) == [] for p in csvs)
+
+
+def _active_csv_cells(path: Path) -> list[str]:
+    """Text cells a spreadsheet would run as a formula (OWASP's CSV-injection characters)."""
+    import csv
+
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        cells = [cell for row in csv.reader(handle) for cell in row]
+    return [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r") and not _number(c)]
+
+
+def _number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True

@@ -55,6 +55,25 @@ def test_a_clean_row_has_no_findings():
         ("locality_in_county", "error", "locality", {"locality": "Atlantida"}),
         ("child_is_minor", "warning", "birth_date", {"vulnerable_group": "Copil în situație de risc"}),
         ("service_date_in_reporting_month", "error", "service_date", {"service_date": dt.date(2016, 4, 1)}),
+        # born after the reporting month, or more than 110 years before it (no CNP to compare)
+        (
+            "birth_date_plausible",
+            "error",
+            "birth_date",
+            {"cnp": None, "person_code": "P", "birth_date": 2017},
+        ),
+        (
+            "birth_date_plausible",
+            "error",
+            "birth_date",
+            {"cnp": None, "person_code": "P", "birth_date": "02.04.2016"},
+        ),
+        (
+            "birth_date_plausible",
+            "error",
+            "birth_date",
+            {"cnp": None, "person_code": "P", "birth_date": "28.02.1906"},
+        ),
     ],
 )
 def test_each_beneficiary_rule_fails_on_its_row(rule, severity, field, overrides):
@@ -122,6 +141,10 @@ def _training(**overrides):
         ("end_date_in_reporting_month", "end_date", {"end_date": "01.04.2016"}),
         ("range", "hours", {"hours": "0"}),
         ("cnp_matches_sex", "sex", {"cnp": CNP_F_2008, "sex": "M"}),
+        # started more than three years before the reporting month: a typo, not a course
+        ("start_date_plausible", "start_date", {"start_date": "28.02.2013"}),
+        ("start_date_plausible", "start_date", {"start_date": 41333}),  # 2013-02-28 as Excel keeps it
+        (None, None, {"start_date": "01.03.2013"}),
     ],
 )
 def test_training_rules(rule, field, overrides):
@@ -150,6 +173,12 @@ def test_volunteer_rules(rule, severity, overrides):
     }
     findings = _findings(VOLUNTEERS, [row])
     assert [(f.rule, f.severity, f.rows) for f in findings] == ([(rule, severity, [2])] if rule else [])
+
+
+@pytest.mark.parametrize("born", [1906, "01.03.1906", "31.03.2016", 2016])
+def test_birth_dates_at_the_edges_of_the_window_are_plausible(born):
+    row = beneficiary(cnp=None, person_code="P", birth_date=born, vulnerable_group="Părinte")
+    assert _findings(BENEFICIARIES, [row]) == []
 
 
 def test_validation_results_carry_no_cell_values():

@@ -7,6 +7,8 @@ contract run ``make suites`` to regenerate the suites (a test fails while they d
 
 from __future__ import annotations
 
+import calendar
+import datetime as dt
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
@@ -38,6 +40,32 @@ KIND_LABELS = {
 
 
 @dataclass(frozen=True)
+class DateWindow:
+    """Where a date can plausibly fall, around the reporting month: from ``years_before`` years
+    before the month's first day to ``months_after`` months after its last day. Outside it is an
+    error (a birth date in the future, a course that started decades ago)."""
+
+    years_before: int
+    months_after: int = 0
+
+    def bounds(self, period: str) -> tuple[dt.date, dt.date]:
+        year, month = map(int, period.split("-"))
+        end_year, end_month = divmod(year * 12 + month - 1 + self.months_after, 12)
+        last = calendar.monthrange(end_year, end_month + 1)[1]
+        return dt.date(year - self.years_before, month, 1), dt.date(end_year, end_month + 1, last)
+
+    @property
+    def en(self) -> str:
+        after = f"{self.months_after} months after it" if self.months_after else "the end of that month"
+        return f"from {self.years_before} years before the reporting month to {after}"
+
+    @property
+    def ro(self) -> str:
+        after = f"{self.months_after} luni după ea" if self.months_after else "sfârșitul lunii"
+        return f"de la {self.years_before} ani înaintea lunii raportate până la {after}"
+
+
+@dataclass(frozen=True)
 class Field:
     name: str
     kind: Kind
@@ -53,6 +81,7 @@ class Field:
     # reach Great Expectations, the warehouse, logs or reports.
     personal: bool = False
     in_reporting_month: bool = False
+    plausible: DateWindow | None = None  # a date outside the window is an error
     default: object = None  # stored when the cell is empty
     help_ro: str = ""
     help_en: str = ""
@@ -77,6 +106,9 @@ class Field:
         # a range has both ends: the suites, the templates and the README describe it as such
         if (self.minimum is None) != (self.maximum is None):
             raise ValueError(f"field '{self.name}': give both minimum and maximum, or neither")
+        # a date field has a window (a date in the reporting month is in the narrowest one)
+        if self.kind in (Kind.DATE, Kind.BIRTH) and (self.plausible is None) == (not self.in_reporting_month):
+            raise ValueError(f"field '{self.name}': a date is either in the reporting month or plausible")
 
     def required_(self) -> Field:
         return replace(self, required=True)
@@ -165,6 +197,7 @@ BIRTH_DATE = Field(
     "Birth date",
     ("data nasterii sau anul", "anul nasterii", "an nastere", "birth year", "date of birth"),
     personal=True,
+    plausible=DateWindow(years_before=110),
     help_ro="Data (zz.ll.aaaa) sau doar anul.",
     help_en="Date (dd.mm.yyyy) or just the year.",
 )
@@ -306,6 +339,7 @@ TRAININGS = Dataset(
             "Start date",
             ("data inceput", "de la", "from", "start"),
             required=True,
+            plausible=DateWindow(years_before=3),  # the longest qualification course runs months
         ),
         Field(
             "end_date",

@@ -28,6 +28,10 @@ def datasets_section() -> str:
                 allowed = f"{f.minimum:g}–{f.maximum:g}" + (
                     f" (warning above {f.usual_maximum:g})" if f.usual_maximum else ""
                 )
+            elif f.plausible:
+                allowed = f.plausible.en
+            elif f.in_reporting_month:
+                allowed = "within the reporting month"
             else:
                 allowed = ""
             stored = "no (personal: pseudonymised, then dropped)" if f.personal else "yes"

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import pandas as pd
 from stdnum.ro import cnp as stdnum_cnp
 
-from inclusion_data.contracts.datasets import Check, Dataset, Field
+from inclusion_data.contracts.datasets import Check, Dataset, Field, Kind
 from inclusion_data.intake.localities import Localities
 
 CHECK_FLAG = "__check__{}"
@@ -43,8 +43,25 @@ def in_reporting_month_check(f: Field) -> Check:
     )
 
 
+def plausible_check(f: Field) -> Check:
+    window = f.plausible
+    if window is None:
+        raise ValueError(f"field '{f.name}' has no plausible window")
+    return Check(
+        f"{f.name}_plausible",
+        f.name,
+        "error",
+        f"The date is not plausible: expected {window.en}.",
+        f"Data nu este plauzibilă: se așteaptă {window.ro}.",
+    )
+
+
 def all_checks(dataset: Dataset) -> tuple[Check, ...]:
-    return dataset.checks + tuple(in_reporting_month_check(f) for f in dataset.fields if f.in_reporting_month)
+    return (
+        dataset.checks
+        + tuple(in_reporting_month_check(f) for f in dataset.fields if f.in_reporting_month)
+        + tuple(plausible_check(f) for f in dataset.fields if f.plausible)
+    )
 
 
 def _values(frame: pd.DataFrame, name: str) -> list:
@@ -168,6 +185,26 @@ def _in_month(field_name: str):
     return check
 
 
+def _plausible(f: Field):
+    window = f.plausible
+    assert window is not None
+
+    def check(frame, context):
+        first, last = window.bounds(context.period)
+        if f.kind is Kind.BIRTH:  # a bare year is judged by its year
+            dates, years = _values(frame, f.name), _values(frame, "birth_year")
+            return _flags(
+                frame,
+                [
+                    first <= d <= last if d is not None else y is None or first.year <= y <= last.year
+                    for d, y in zip(dates, years, strict=True)
+                ],
+            )
+        return _flags(frame, [d is None or first <= d <= last for d in _values(frame, f.name)])
+
+    return check
+
+
 _RULES: dict[str, Callable[[pd.DataFrame, Context], pd.Series]] = {
     "identifier_present": _identifier_present,
     "cnp_valid": _cnp_valid,
@@ -193,6 +230,11 @@ def apply_checks(dataset: Dataset, frame: pd.DataFrame, context: Context) -> pd.
             dtype=object,
         )
     for check in all_checks(dataset):
-        rule = _in_month(check.column) if check.name.endswith("_in_reporting_month") else _RULES[check.name]
+        if check.name.endswith("_in_reporting_month"):
+            rule = _in_month(check.column)
+        elif check.name.endswith("_plausible"):
+            rule = _plausible(dataset.field(check.column))
+        else:
+            rule = _RULES[check.name]
         frame[CHECK_FLAG.format(check.name)] = rule(frame, context)
     return frame

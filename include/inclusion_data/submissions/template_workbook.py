@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import calendar
+import datetime as dt
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -84,6 +85,9 @@ def describe(f: Field, county: str | None) -> tuple[str, str]:
     if f.in_reporting_month:
         ro.append("în luna raportată")
         en.append("within the reporting month")
+    if f.plausible:
+        ro.append(f.plausible.ro)
+        en.append(f.plausible.en)
     if f.kind is Kind.LOCALITY and county:
         ro.append(f"din județul {county}")
         en.append(f"in {county} county")
@@ -113,6 +117,10 @@ def _list_range(lists, title: str, values: list[str]) -> str:
     return f"{quote_sheetname(LISTS)}!${column}$2:${column}${len(values) + 1}"
 
 
+def _excel_date(day: dt.date) -> str:
+    return f"DATE({day.year},{day.month},{day.day})"
+
+
 def _validation(f: Field, county: str | None, period: str, lists) -> DataValidation:
     year, month = map(int, period.split("-"))
     last = calendar.monthrange(year, month)[1]
@@ -129,7 +137,11 @@ def _validation(f: Field, county: str | None, period: str, lists) -> DataValidat
                 formula1=f"DATE({year},{month},1)",
                 formula2=f"DATE({year},{month},{last})",
             )
-        return DataValidation("date", operator="lessThanOrEqual", formula1=f"DATE({year},{month},{last})")
+        if f.plausible:  # contracts give every other date a window
+            first, end = f.plausible.bounds(period)
+            return DataValidation(
+                "date", operator="between", formula1=_excel_date(first), formula2=_excel_date(end)
+            )
     if f.kind in (Kind.INTEGER, Kind.DECIMAL) and f.minimum is not None:
         return DataValidation(
             "whole" if f.kind is Kind.INTEGER else "decimal",
