@@ -23,6 +23,7 @@ import pytest
 from sqlalchemy import delete, func, inspect, select
 
 from conftest import prepared_settings, warehouse_database
+from inclusion_data.contracts.datasets import DATASETS
 from inclusion_data.contracts.network import load_network
 from inclusion_data.orchestration import ingest, tasks
 from inclusion_data.orchestration.ingest import discover, process_file
@@ -48,6 +49,16 @@ def _people(n: int, month: str = "2016-03", locality: str = "Cojocna", prefix: s
         )
         for i in range(n)
     ]
+
+
+def _write_csv(path: Path, rows: list[dict]) -> None:
+    """A `;`-separated CSV as partners send them: its one sheet is named after the file."""
+    fields = [f for f in DATASETS["beneficiaries"].fields if any(r.get(f.name) is not None for r in rows)]
+    lines = [";".join(f.ro for f in fields)]
+    for row in rows:
+        cells = [row[f.name] for f in fields]
+        lines.append(";".join(f"{c:%d.%m.%Y}" if isinstance(c, dt.date) else str(c) for c in cells))
+    path.write_text("\n".join(lines) + "\n", "utf-8")
 
 
 def _place(source: Path, target: Path, mtime: float) -> None:
@@ -134,6 +145,8 @@ def test_two_processes_loading_one_month_leave_the_newest_version_alone_accepted
     older, newer = tmp_path / "older.xlsx", tmp_path / "newer.xlsx"
     write_xlsx(older, {"Beneficiari": _people(3)}, info_month="2016-03")
     write_xlsx(newer, {"Beneficiari": _people(4)}, info_month="2016-03")
+    as_csv = tmp_path / "newer.csv"
+    _write_csv(as_csv, _people(4))
     folder = settings.inbox / "TWAM" / "asoc-cluj"
     evaluate_file(older, "TWAM", "asoc-cluj", load_network(), KEY)  # the workers fork with GX loaded
     wrong: dict[str, int] = {"versions": 0, "same bytes": 0}

@@ -25,6 +25,7 @@ from inclusion_data.settings import Settings
 from inclusion_data.submissions.outcome import ACCEPTED, short_id
 from inclusion_data.warehouse.completeness import compute_completeness, store_completeness
 from inclusion_data.warehouse.engine import make_engine, migrate
+from inclusion_data.warehouse.history import WarehouseHistory
 from inclusion_data.warehouse.load import sync_reference
 from inclusion_data.warehouse.volumes import refresh_volume_findings
 
@@ -61,12 +62,13 @@ def process_batch(ids: list[str]) -> list[dict]:
     engine = make_engine(settings.warehouse_url)
     network = load_network()
     key = pseudonym.load_key(settings)
-    attempts = Attempts(settings.home)
+    attempts, history = Attempts(settings.home), WarehouseHistory(engine)
     results = []
     for relative in (waiting.get(i, i) for i in ids):
         if not os.path.lexists(settings.inbox / relative):
             continue  # taken by an earlier try of this task
-        if attempts.begin(relative) > MAX_ATTEMPTS:
+        # a file whose outcome is recorded only needs filing: it is never set aside
+        if attempts.begin(relative) > MAX_ATTEMPTS and history.unfiled(relative) is None:
             outcome = set_aside(relative, settings, _stopped_every_time(), "_internal_error")
         else:
             try:
