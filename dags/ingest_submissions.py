@@ -33,8 +33,8 @@ def ingest_submissions():
         return tasks.find_batches()
 
     @task
-    def process_batch(paths: list[str]) -> list[dict]:
-        return tasks.process_batch(paths)
+    def process_batch(ids: list[str]) -> list[dict]:  # short ids: file names are personal
+        return tasks.process_batch(ids)
 
     @task(outlets=[WAREHOUSE_SUBMISSIONS], trigger_rule="none_failed")
     def summarise(results) -> dict:
@@ -42,7 +42,7 @@ def ingest_submissions():
 
     batches = find_batches()
     prepare_warehouse() >> batches
-    summarise(process_batch.expand(paths=batches))
+    summarise(process_batch.expand(ids=batches))
 
 
 ingest_submissions()

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from inclusion_data.contracts.network import load_network
 from inclusion_data.orchestration import tasks
 from inclusion_data.orchestration.ingest import discover, process_file
+from inclusion_data.submissions.outcome import short_id
 from inclusion_data.warehouse import schema
 from workbooks import CNP_F_2008, CNP_M_1985, beneficiary, write_xlsx
 
@@ -153,12 +154,13 @@ def test_one_failing_file_does_not_stop_the_batch(settings, engine, monkeypatch)
         return real(relative, *args)
 
     monkeypatch.setattr(tasks, "process_file", flaky)
-    results = {r["source"]: r for r in tasks.process_batch(discover(settings))}
-    assert results["TWAM/asoc-cluj/a_2016-03.xlsx"]["status"] == "rejected"
-    assert results["TWAM/asoc-cluj/a_2016-03.xlsx"]["stored_at"].startswith("rejected/_internal_error/")
-    assert (settings.home / results["TWAM/asoc-cluj/a_2016-03.xlsx"]["stored_at"]).exists()
-    assert results["TWAM/asoc-bihor/b_2016-03.xlsx"]["status"] in ("accepted", "rejected")
-    assert results["TWAM/asoc-bihor/b_2016-03.xlsx"]["submissions"]
+    results = {r["file"]: r for r in tasks.process_batch(tasks.find_batches()[0])}
+    failed = results[short_id("TWAM/asoc-cluj/a_2016-03.xlsx")]
+    assert failed["status"] == "rejected" and not failed["submissions"]
+    [stored] = settings.rejected.glob("_internal_error/TWAM/asoc-cluj/*a_2016-03.xlsx")
+    assert stored.with_name(stored.name + ".report.json").exists()
+    [other] = [r for r in results.values() if r is not failed]
+    assert other["status"] in ("accepted", "rejected") and other["submissions"]
 
 
 def test_an_unreachable_warehouse_fails_the_task_and_leaves_the_file_in_the_inbox(settings, monkeypatch):

@@ -39,6 +39,12 @@ KIND_LABELS = {
 }
 
 
+# the longest text the warehouse stores in a text column, and in a code column (a vocabulary
+# code): the schema's column sizes and the suites' length rule both read these
+TEXT_LENGTH = 200
+CODE_LENGTH = 40
+
+
 @dataclass(frozen=True)
 class DateWindow:
     """Where a date can plausibly fall, around the reporting month: from ``years_before`` years
@@ -89,6 +95,11 @@ class Field:
     @property
     def headers(self) -> tuple[str, ...]:
         return (self.name, self.ro, self.en, *self.aliases)
+
+    @property
+    def max_length(self) -> int | None:
+        """The longest value a stored text or code column holds (None for other kinds)."""
+        return {Kind.TEXT: TEXT_LENGTH, Kind.CODE: CODE_LENGTH}.get(self.kind)
 
     @property
     def vocabulary_name(self) -> str:

@@ -14,19 +14,19 @@ import shutil
 from pathlib import Path
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import IntegrityError
 
 from inclusion_data.contracts.network import Network
 from inclusion_data.intake.parsing import RawSheet
 from inclusion_data.intake.paths import safe_name, unsafe_reason
-from inclusion_data.quality.findings import Finding, file_error
+from inclusion_data.intake.reading import read_inspected
+from inclusion_data.quality.findings import WARNING, Finding, file_error
 from inclusion_data.settings import Settings
-from inclusion_data.submissions.evaluation import evaluate_file
+from inclusion_data.submissions.evaluation import evaluate_file, file_hash
 from inclusion_data.submissions.feedback import feedback_path, write_feedback_workbook
 from inclusion_data.submissions.file_report import write_file_report
-from inclusion_data.submissions.outcome import ACCEPTED, DUPLICATE, REJECTED, FileOutcome
+from inclusion_data.submissions.outcome import DUPLICATE, REJECTED, FileOutcome, short_id
 from inclusion_data.warehouse.history import WarehouseHistory
-from inclusion_data.warehouse.load import record_submission
+from inclusion_data.warehouse.load import load_file, mark_filed
 
 log = logging.getLogger(__name__)
 
@@ -87,9 +87,12 @@ def process_file(
     relative: str, settings: Settings, engine: Engine, network: Network, key: bytes
 ) -> FileOutcome:
     """Evaluate, load and file one inbox file. Whatever the file holds, this returns its
-    outcome; it raises only when the warehouse or the disk fails (the file then stays)."""
+    outcome; it raises only when the warehouse or the disk fails (the file then stays).
+
+    The outcome is decided once, and recorded in the transaction that loads the file's rows;
+    filing the file and writing its report and feedback come after, and a run stopped in
+    between is completed from that record by the next one."""
     path = settings.inbox / relative
-    project, partner = sender(relative)
     reason = unsafe_reason(relative)
     if reason:
         return set_aside(
@@ -102,33 +105,71 @@ def process_file(
                 "trimiteți-l din nou.",
             ),
         )
+    history = WarehouseHistory(engine)
+    unfiled = history.unfiled(relative)
+    if unfiled is not None and _same_file(path, unfiled[0]):
+        outcome = FileOutcome.from_record(unfiled[1])
+        if not os.path.lexists(settings.home / outcome.stored_at):  # else: filed, then re-sent
+            return _file(settings, engine, outcome, [], recorded=True)
+        with engine.begin() as conn:
+            mark_filed(conn, outcome, dt.datetime.now(dt.UTC))
+    project, partner = sender(relative)
     evaluation = evaluate_file(
-        path,
-        project,
-        partner,
-        network,
-        key,
-        WarehouseHistory(engine),
-        source=relative,
-        limits=settings.limits,
+        path, project, partner, network, key, history, source=relative, limits=settings.limits
     )
     outcome = evaluation.outcome
-    target = destination(settings, outcome, dt.datetime.now(dt.UTC))
-    outcome.stored_at = str(target.relative_to(settings.home))
-    try:
-        with engine.begin() as conn:  # all of a file's submissions, or none of them
-            for record, sheet_outcome in evaluation.records:
-                record.stored_at = outcome.stored_at
-                rows = evaluation.frames.get(sheet_outcome.sheet) if record.status == ACCEPTED else None
-                sheet_outcome.submission_id = record_submission(conn, record, rows)
-    except IntegrityError:  # the same file, loaded meanwhile by a parallel task
-        outcome.status = DUPLICATE
-        for _, sheet_outcome in evaluation.records:
-            sheet_outcome.submission_id = None
+    now = dt.datetime.now(dt.UTC)
+    outcome.stored_at = str(destination(settings, outcome, now).relative_to(settings.home))
+    if not evaluation.records:  # nothing to record: filing it again decides the same
+        return _file(settings, engine, outcome, evaluation.sheets, recorded=False)
+    with engine.begin() as conn:  # all of a file's submissions and its outcome, or nothing
+        earlier = load_file(conn, outcome, evaluation.records, evaluation.frames, now)
+    if earlier:  # the same bytes under another name, recorded meanwhile by a parallel task
+        _duplicate_of(outcome, earlier)
+        outcome.stored_at = str(destination(settings, outcome, now).relative_to(settings.home))
+        return _file(settings, engine, outcome, [], recorded=False)
+    return _file(settings, engine, outcome, evaluation.sheets, recorded=True)
+
+
+def _same_file(path: Path, recorded_hash: str) -> bool:
+    return path.is_file() and not path.is_symlink() and file_hash(path) == recorded_hash
+
+
+def _needs_feedback(outcome: FileOutcome) -> bool:
+    return outcome.status != DUPLICATE and outcome.has_findings()
+
+
+def _duplicate_of(outcome: FileOutcome, earlier: list[int]) -> None:
+    outcome.status = DUPLICATE
+    outcome.sheet_findings, outcome.submissions = {}, []
+    outcome.findings = [
+        Finding(
+            "already_processed",
+            WARNING,
+            f"This exact file was processed before (submission {', '.join(map(str, earlier))}); "
+            "nothing changed.",
+            f"Acest fișier a mai fost procesat (depunerea {', '.join(map(str, earlier))}); "
+            "nu s-a schimbat nimic.",
+        )
+    ]
+
+
+def _file(
+    settings: Settings, engine: Engine, outcome: FileOutcome, sheets: list[RawSheet], recorded: bool
+) -> FileOutcome:
+    """Write the file's answer where its outcome says, then move the file beside it. Both
+    can be repeated: the answer is rewritten whole, and the file leaves the inbox last, so a
+    run stopped before finds it there and completes it."""
+    source, target = settings.inbox / outcome.source, settings.home / outcome.stored_at
     target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.move(path, target)
-    _write_answer(settings, outcome, target, evaluation.sheets)
-    log.info("%s: %s -> %s", outcome.file_name, outcome.status, outcome.stored_at)
+    if recorded and not sheets and _needs_feedback(outcome):  # completing a stopped run
+        sheets = read_inspected(source, settings.limits)
+    _write_answer(settings, outcome, target, sheets)
+    shutil.move(source, target)
+    if recorded:
+        with engine.begin() as conn:
+            mark_filed(conn, outcome, dt.datetime.now(dt.UTC))
+    log.info("file %s: %s", short_id(outcome.file_hash or outcome.source), outcome.status)
     return outcome
 
 
@@ -137,7 +178,7 @@ def _write_answer(settings: Settings, outcome: FileOutcome, stored: Path, sheets
     from what was read (the stored file is never parsed again)."""
     received = outcome.received or dt.datetime.now(dt.UTC)
     outcome.report = str(write_file_report(outcome, stored, received).relative_to(settings.home))
-    if outcome.status != DUPLICATE and outcome.has_findings():
+    if _needs_feedback(outcome):
         written = write_feedback_workbook(sheets, outcome, feedback_path(stored))
         outcome.feedback = str(written.relative_to(settings.home))
 
@@ -156,5 +197,5 @@ def set_aside(relative: str, settings: Settings, finding: Finding, folder: str =
         shutil.move(source, target)  # a link is moved as the link, never followed
     outcome.stored_at = str(target.relative_to(settings.home))
     outcome.report = str(write_file_report(outcome, target, now).relative_to(settings.home))
-    log.info("%s: set aside -> %s (%s)", safe_name(source.name), outcome.stored_at, finding.rule)
+    log.info("file %s: set aside (%s)", short_id(relative), finding.rule)
     return outcome

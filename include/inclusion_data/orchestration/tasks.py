@@ -7,30 +7,31 @@ import os
 import traceback
 from collections import Counter
 from collections.abc import Sequence
+from pathlib import Path
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import InterfaceError, OperationalError
 
 from inclusion_data.contracts.network import load_network
 from inclusion_data.indicators.computation import build_indicator_values
 from inclusion_data.intake import pseudonym
 from inclusion_data.orchestration.attempts import MAX_ATTEMPTS, Attempts
+from inclusion_data.orchestration.faults import is_infrastructure_fault
 from inclusion_data.orchestration.ingest import batches, discover, process_file, set_aside
 from inclusion_data.orchestration.object_storage import pull_inbox, push_processed, push_published
 from inclusion_data.publishing.publication import publish
 from inclusion_data.publishing.reviewers_site import build_site
 from inclusion_data.quality.findings import Finding, file_error
 from inclusion_data.settings import Settings
-from inclusion_data.submissions.outcome import ACCEPTED
+from inclusion_data.submissions.outcome import ACCEPTED, short_id
 from inclusion_data.warehouse.completeness import compute_completeness, store_completeness
 from inclusion_data.warehouse.engine import make_engine, migrate
+from inclusion_data.warehouse.history import WarehouseHistory
 from inclusion_data.warehouse.load import sync_reference
+from inclusion_data.warehouse.volumes import refresh_volume_findings
 
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 25  # files per mapped task: Great Expectations' start-up is paid once per batch
-# the warehouse or the disk is away: fail the task (Airflow retries), never reject the file
-INFRASTRUCTURE_ERRORS = (OperationalError, InterfaceError, OSError)
 
 
 def prepare_warehouse() -> None:
@@ -41,41 +42,60 @@ def prepare_warehouse() -> None:
 
 
 def find_batches(batch_size: int = BATCH_SIZE) -> list[list[str]]:
+    """The waiting files in batches, each file named by a short id (``short_id`` of its inbox
+    path): file names are personal, and what a task returns is shown in XCom and in the
+    mapped task's rendered fields."""
     settings = Settings.from_env()
     pulled = pull_inbox(settings)
     if pulled:
-        log.info("moved %d files from %s into the working inbox", len(pulled), settings.inbox_url)
-    return batches(discover(settings, settings.settle_seconds), batch_size)
+        log.info("moved %d files from the object-storage inbox into the working inbox", len(pulled))
+    return batches([short_id(p) for p in discover(settings, settings.settle_seconds)], batch_size)
 
 
-def process_batch(paths: list[str]) -> list[dict]:
+def process_batch(ids: list[str]) -> list[dict]:
     """Process each file on its own: whatever one file does, the others are processed and it
     ends in ``rejected/`` with its report. Only the warehouse or the disk failing stops the
-    task (the file then stays in the inbox for the retry)."""
+    task (the file then stays in the inbox for the retry). ``ids`` are ``find_batches``'s
+    (inbox paths are accepted too)."""
     settings = Settings.from_env()
+    waiting = {short_id(p): p for p in discover(settings)}
     engine = make_engine(settings.warehouse_url)
     network = load_network()
     key = pseudonym.load_key(settings)
-    attempts = Attempts(settings.home)
+    attempts, history = Attempts(settings.home), WarehouseHistory(engine)
     results = []
-    for relative in paths:
+    for relative in (waiting.get(i, i) for i in ids):
         if not os.path.lexists(settings.inbox / relative):
             continue  # taken by an earlier try of this task
-        if attempts.begin(relative) > MAX_ATTEMPTS:
+        # a file whose outcome is recorded only needs filing: it is never set aside
+        if attempts.begin(relative) > MAX_ATTEMPTS and history.unfiled(relative) is None:
             outcome = set_aside(relative, settings, _stopped_every_time(), "_internal_error")
         else:
             try:
                 outcome = process_file(relative, settings, engine, network, key)
-            except INFRASTRUCTURE_ERRORS:
-                attempts.finish(relative)  # not the file's doing: it stays for the retry
-                raise
-            except Exception as exc:  # keep the file and say so; the log has the trace for engineers
-                log.error("%s could not be processed:\n%s", relative, traceback.format_exc(limit=5))
+            except Exception as exc:
+                if is_infrastructure_fault(exc):
+                    attempts.finish(relative)  # not the file's doing: it stays for the retry
+                    log.warning(
+                        "file %s: %s; left in the inbox for the retry", short_id(relative), _fault(exc)
+                    )
+                    raise
+                # keep the file and say so; the log has the trace for engineers (no values:
+                # the exception's type and where it was raised, not its message)
+                log.error("file %s could not be processed: %s", short_id(relative), _fault(exc))
                 outcome = set_aside(relative, settings, _failed_on(exc), "_internal_error")
         attempts.finish(relative)
-        results.append(outcome.summary())
+        results.append(outcome.task_summary())
     engine.dispose()
     return results
+
+
+def _fault(exc: BaseException) -> str:
+    """An exception named by its type and the frames it came through, without its message
+    (a database error's message can quote the row it refused)."""
+    frames = traceback.extract_tb(exc.__traceback__)[-5:]
+    where = "; ".join(f"{Path(f.filename).name}:{f.lineno} {f.name}" for f in frames)
+    return f"{type(exc).__module__}.{type(exc).__qualname__} at {where}"
 
 
 def _failed_on(exc: Exception) -> Finding:
@@ -120,6 +140,8 @@ def summarise(results: Sequence[list[dict]]) -> dict:
     if files:
         settings = Settings.from_env()
         engine = make_engine(settings.warehouse_url)
+        changed = refresh_volume_findings(engine, settings.home)
+        log.info("ingest: unusual_volume warnings changed on %d submissions", changed)
         refresh_reports(settings, engine)
         engine.dispose()
         push_processed(settings)

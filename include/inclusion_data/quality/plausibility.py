@@ -1,7 +1,9 @@
 """Is a partner's monthly count far from its own history? A warning, never a rejection.
 
 Uses the modified z-score (Iglewicz and Hoaglin): 0.6745 · (x − median) / MAD over the
-partner's previous accepted months, flagged beyond 3.5. It needs a few months of history.
+partner's other accepted months, flagged beyond 3.5. It needs a few months of history. The
+warehouse decides it after each run over all accepted months (``warehouse.volumes``), so the
+order files come in does not change it.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ def modified_z(history: list[float], value: float) -> float | None:
 
 
 def volume_finding(counts: dict[str, int], rows: int, sheet: str) -> Finding | None:
+    """The warning for a month of ``rows`` rows against ``counts``, the other months' rows."""
     z = modified_z(list(counts.values()), rows)
     if z is None or abs(z) <= THRESHOLD:
         return None
@@ -39,10 +42,10 @@ def volume_finding(counts: dict[str, int], rows: int, sheet: str) -> Finding | N
     return Finding(
         "unusual_volume",
         WARNING,
-        f"{rows} rows this month, against a median of {typical:g} in your {len(counts)} previous "
+        f"{rows} rows this month, against a median of {typical:g} in your {len(counts)} other "
         f"months ({months}); modified z-score {z_text}. Please check nothing is missing or doubled.",
-        f"{rows} rânduri în această lună, față de o mediană de {typical:g} în cele {len(counts)} "
-        f"luni anterioare ({months}); scor z modificat {z_text}. Verificați să nu lipsească sau "
+        f"{rows} rânduri în această lună, față de o mediană de {typical:g} în celelalte {len(counts)} "
+        f"luni ({months}); scor z modificat {z_text}. Verificați să nu lipsească sau "
         f"să se repete ceva.",
         sheet=sheet,
     )

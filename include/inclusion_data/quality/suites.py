@@ -101,6 +101,19 @@ def _field_expectations(f: Field) -> list[dict]:
                 value_set=vocab.codes,
             )
         )
+    if f.kind is Kind.TEXT and not f.personal and f.max_length is not None:  # the column size
+        out.append(
+            _expectation(
+                "expect_column_value_lengths_to_be_between",
+                "too_long",
+                "error",
+                f.name,
+                f"At most {f.max_length} characters.",
+                f"Cel mult {f.max_length} de caractere.",
+                column=f.name,
+                max_value=f.max_length,
+            )
+        )
     if f.minimum is not None and f.maximum is not None:  # both or neither (see Field)
         low, high = _number(f.minimum), _number(f.maximum)
         out.append(

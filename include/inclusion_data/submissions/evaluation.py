@@ -3,8 +3,8 @@ validated by the Great Expectations suites, its month and sender established. No
 written here; the pipeline and the pre-check decide what to do with the result.
 
 Each (project, partner, dataset, month) in a file is a submission, accepted or rejected on its
-own. What the evaluation needs to know of the past (was this file seen, how big were the
-partner's earlier months) it asks a ``History``, which the warehouse provides.
+own. What the evaluation needs to know of the past (was this file seen) it asks a
+``History``, which the warehouse provides.
 """
 
 from __future__ import annotations
@@ -40,7 +40,6 @@ from inclusion_data.intake.periods import (
 from inclusion_data.intake.reading import read_inspected
 from inclusion_data.quality.checks import Context, apply_checks
 from inclusion_data.quality.findings import ERROR, WARNING, Finding, file_error
-from inclusion_data.quality.plausibility import volume_finding
 from inclusion_data.quality.validation import validate_frame
 from inclusion_data.settings import ReadingLimits
 from inclusion_data.submissions.outcome import (
@@ -58,8 +57,6 @@ class History(Protocol):
     """What is known of earlier submissions (the warehouse's ``WarehouseHistory``)."""
 
     def already_processed(self, file_hash: str) -> list[int]: ...
-
-    def monthly_counts(self, project: str, partner: str, dataset: str, before: str) -> dict[str, int]: ...
 
 
 def file_hash(path: Path) -> str:
@@ -180,8 +177,7 @@ def evaluate_file(
     limits: ReadingLimits | None = None,
 ) -> Evaluation:
     """Read, check and validate a file sent by ``partner`` for ``project``. With a history, a
-    file already processed is recognised as a duplicate and each month's volume is compared
-    with the partner's earlier months. Nothing a file holds makes this raise: a file that
+    file already processed is recognised as a duplicate. Nothing a file holds makes this raise: a file that
     cannot be read comes back rejected with the reason (``intake.guard``)."""
     limits = limits or ReadingLimits()
     outcome = FileOutcome(source or path.name, path.name, project, partner, None, "", ACCEPTED)
@@ -294,11 +290,9 @@ def _evaluate(
     partner = network.partners[partner_code]
     context = Context(partner.county, outcome.period, localities())
     for dataset, sheet in dataset_sheets:
+        # the month's volume against the partner's other months is judged once the whole
+        # run is loaded (``warehouse.volumes``): here it would depend on the batch order
         frame, findings = evaluate_sheet(dataset, sheet, context, key, partner_code)
-        if history is not None:
-            counts = history.monthly_counts(project, partner_code, dataset.name, outcome.period)
-            unusual = volume_finding(counts, len(frame), sheet.name)
-            findings += [unusual] if unusual else []
         errors = sum(f.severity == ERROR for f in findings)
         warnings = sum(f.severity == WARNING for f in findings)
         status = REJECTED if errors else ACCEPTED

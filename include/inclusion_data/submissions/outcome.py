@@ -4,6 +4,8 @@ and that the warehouse, the file report and the feedback workbook write out."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 from dataclasses import asdict, dataclass, field
 
 from inclusion_data.quality.findings import Finding
@@ -52,8 +54,55 @@ class FileOutcome:
             "submissions": [asdict(s) for s in self.submissions],
         }
 
+    def task_summary(self) -> dict:
+        """What goes to XCom and the task logs: file names are personal (partners name files
+        after people), so the file is named by a short hash and sheets by their dataset."""
+        return {
+            "file": short_id(self.file_hash or self.source),
+            "status": self.status,
+            "period": self.period,
+            "submissions": [
+                {
+                    "dataset": s.dataset,
+                    "status": s.status,
+                    "rows": s.rows,
+                    "errors": s.errors,
+                    "warnings": s.warnings,
+                    "submission_id": s.submission_id,
+                }
+                for s in self.submissions
+            ],
+        }
+
     def has_findings(self) -> bool:
         return bool(self.findings) or any(self.sheet_findings.values())
+
+    def to_record(self) -> str:
+        """The whole outcome as JSON, as the warehouse keeps it until the file is filed (no cell
+        values: findings name rules, columns and rows only)."""
+        data = asdict(self)
+        data["received"] = self.received.isoformat() if self.received else None
+        return json.dumps(data, ensure_ascii=False)
+
+    @classmethod
+    def from_record(cls, text: str) -> FileOutcome:
+        data = json.loads(text)
+        data["received"] = dt.datetime.fromisoformat(data["received"]) if data["received"] else None
+        data["findings"] = [Finding.from_dict(f) for f in data["findings"]]
+        data["submissions"] = [SheetOutcome(**s) for s in data["submissions"]]
+        data["sheet_findings"] = {
+            sheet: [Finding.from_dict(f) for f in findings]
+            for sheet, findings in data["sheet_findings"].items()
+        }
+        return cls(**data)
+
+
+def short_id(text: str) -> str:
+    """A file's name in shared places (logs, XCom): 12 hex digits of its hash, or of its inbox
+    path when it has none (a file that could not be read)."""
+    if len(text) == 64 and all(c in "0123456789abcdef" for c in text):
+        return text[:12]
+    return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()[:12]
 
 
 @dataclass

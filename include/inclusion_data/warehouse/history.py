@@ -1,12 +1,11 @@
-"""What the warehouse already holds about a partner's submissions, as the evaluation of a new
-file asks it (see ``submissions.evaluation.History``): has this exact file been processed,
-and how many rows did the partner's earlier months have."""
+"""What the warehouse already holds about a partner's files: has this exact file been
+processed (as the evaluation asks, see ``submissions.evaluation.History``), and was a file
+recorded but not yet filed (a run stopped between its commit and its report)."""
 
 from __future__ import annotations
 
 from sqlalchemy import Engine, select
 
-from inclusion_data.submissions.outcome import ACCEPTED
 from inclusion_data.warehouse import schema
 
 
@@ -23,15 +22,11 @@ class WarehouseHistory:
                 )
             )
 
-    def monthly_counts(self, project: str, partner: str, dataset: str, before: str) -> dict[str, int]:
-        """Rows per accepted month of this partner's dataset, for the months before ``before``."""
-        s = schema.submissions
-        query = select(s.c.period, s.c.row_count).where(
-            (s.c.project == project)
-            & (s.c.partner == partner)
-            & (s.c.dataset == dataset)
-            & (s.c.status == ACCEPTED)
-            & (s.c.period < before)
-        )
+    def unfiled(self, source: str) -> tuple[str, str] | None:
+        """(file hash, outcome JSON) of a file from ``source`` whose submissions were committed
+        but which was not yet filed with its report: a run stopped in between."""
+        f = schema.file_outcomes
+        query = select(f.c.file_hash, f.c.outcome).where((f.c.source == source) & f.c.filed_at.is_(None))
         with self.engine.connect() as conn:
-            return {period: count for period, count in conn.execute(query).all()}
+            row = conn.execute(query.limit(1)).first()
+        return (row.file_hash, row.outcome) if row else None

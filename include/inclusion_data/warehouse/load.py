@@ -2,20 +2,30 @@
 
 Dataset tables are append-only and carry lineage (submission, file hash, sheet, row): a
 re-sent month supersedes the older version by status in one transaction, so history stays
-and indicators read only accepted submissions.
+and indicators read only accepted submissions. Which version is accepted depends on arrival,
+never on which load commits first; a file's outcome is recorded with its rows.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import json
 
 import pandas as pd
-from sqlalchemy import Connection, Engine, Integer, func, insert, select, update
+from sqlalchemy import Connection, Engine, Integer, func, insert, select, text, update
 
 from inclusion_data.contracts.datasets import DATASETS
 from inclusion_data.contracts.network import Network
 from inclusion_data.intake.localities import localities as load_localities
-from inclusion_data.submissions.outcome import ACCEPTED, REJECTED, SUPERSEDED, SubmissionRecord
+from inclusion_data.submissions.outcome import (
+    ACCEPTED,
+    REJECTED,
+    SUPERSEDED,
+    FileOutcome,
+    SheetOutcome,
+    SubmissionRecord,
+)
 from inclusion_data.warehouse import schema
 from inclusion_data.warehouse.engine import lock_warehouse
 
@@ -33,9 +43,75 @@ def _records(frame: pd.DataFrame, table, columns: list[str]) -> list[dict]:
     return records
 
 
-def record_submission(conn: Connection, record: SubmissionRecord, rows: pd.DataFrame | None) -> int:
-    """Insert the submission; when accepted, load its rows and supersede the older version.
-    Runs in the caller's transaction (one per file). Returns the submission id."""
+def lock_ids(file_hash: str, keys: list[tuple[str, str, str, str]]) -> list[int]:
+    """The advisory locks a file's load takes: one for its bytes, one per submission key,
+    in a fixed order so two loads that share several never wait for each other in a circle."""
+    names = [f"file|{file_hash}", *(f"key|{'|'.join(k)}" for k in keys)]
+    ids = {int.from_bytes(hashlib.sha256(n.encode()).digest()[:8], "big", signed=True) for n in names}
+    return sorted(ids)
+
+
+def _serialise(conn: Connection, file_hash: str, keys: list[tuple[str, str, str, str]]) -> None:
+    """One writer per submission key and per file until the transaction ends: on PostgreSQL
+    transaction-scoped advisory locks (a second load of the same month waits, then sees the
+    first); SQLite has one writer at a time, taken now rather than at the first write."""
+    if conn.dialect.name == "postgresql":
+        for lock in lock_ids(file_hash, keys):
+            conn.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": lock})
+    elif conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def load_file(
+    conn: Connection,
+    outcome: FileOutcome,
+    records: list[tuple[SubmissionRecord, SheetOutcome]],
+    frames: dict[str, pd.DataFrame],
+    now: dt.datetime,
+) -> list[int]:
+    """Record a file's submissions, load the accepted rows and record the file's outcome, in
+    the caller's transaction (one per file: all of it or nothing). Returns [] when done, or
+    the submissions of the same bytes recorded before (the file is then a duplicate and
+    nothing was written)."""
+    keys = sorted({(r.project, r.partner, r.dataset, r.period) for r, _ in records})
+    _serialise(conn, outcome.file_hash, keys)
+    f, s = schema.file_outcomes, schema.submissions
+    if conn.scalar(select(func.count()).select_from(f).where(f.c.file_hash == outcome.file_hash)):
+        return list(conn.scalars(select(s.c.id).where(s.c.file_hash == outcome.file_hash).order_by(s.c.id)))
+    for record, sheet_outcome in records:
+        record.stored_at = outcome.stored_at
+        rows = frames.get(sheet_outcome.sheet) if record.status == ACCEPTED else None
+        sheet_outcome.submission_id, sheet_outcome.status = record_submission(conn, record, rows)
+    conn.execute(
+        insert(f).values(
+            file_hash=outcome.file_hash,
+            source=outcome.source,
+            status=outcome.status,
+            stored_at=outcome.stored_at,
+            outcome=outcome.to_record(),
+            decided_at=now,
+        )
+    )
+    return []
+
+
+def mark_filed(conn: Connection, outcome: FileOutcome, now: dt.datetime) -> None:
+    """The file is where its record says, with its report (and feedback): nothing left to do."""
+    f = schema.file_outcomes
+    conn.execute(
+        update(f)
+        .where(f.c.file_hash == outcome.file_hash)
+        .values(filed_at=now, outcome=outcome.to_record(), stored_at=outcome.stored_at)
+    )
+
+
+def record_submission(
+    conn: Connection, record: SubmissionRecord, rows: pd.DataFrame | None
+) -> tuple[int, str]:
+    """Insert the submission; when accepted, load its rows and make the newest version by
+    arrival (received_at, then file name) the accepted one, whatever order loads come in: an
+    older version arriving after a newer one is kept as superseded. Runs in the caller's
+    transaction, which holds the key's lock. Returns the submission id and its status."""
     s = schema.submissions
     key = (
         (s.c.project == record.project)
@@ -46,23 +122,49 @@ def record_submission(conn: Connection, record: SubmissionRecord, rows: pd.DataF
     earlier = conn.execute(
         select(func.count()).select_from(s).where(key & (s.c.status != REJECTED))
     ).scalar_one()
+    status, superseded_by = record.status, None
+    if status == ACCEPTED:
+        arrived_later = (s.c.received_at > record.received_at) | (
+            (s.c.received_at == record.received_at) & (s.c.file_name > record.file_name)
+        )
+        superseded_by = conn.scalar(
+            select(s.c.id).where(key & (s.c.status == ACCEPTED) & arrived_later).limit(1)
+        )
+        status = ACCEPTED if superseded_by is None else SUPERSEDED
     values = {
         **record.__dict__,
+        "status": status,
+        "superseded_by": superseded_by,
         "findings": json.dumps(record.findings, ensure_ascii=False),
         "version": earlier + 1,
     }
     inserted = conn.execute(insert(s).values(**values)).inserted_primary_key
     if inserted is None:
-        raise RuntimeError(f"the database returned no id for the new submission of {record.file_name}")
+        raise RuntimeError("the database returned no id for a new submission")
     submission_id = inserted[0]
     if record.status == ACCEPTED:
-        conn.execute(
-            update(s)
-            .where(key & (s.c.status == ACCEPTED) & (s.c.id != submission_id))
-            .values(status=SUPERSEDED, superseded_by=submission_id)
-        )
+        if status == ACCEPTED:
+            conn.execute(
+                update(s)
+                .where(key & (s.c.status == ACCEPTED) & (s.c.id != submission_id))
+                .values(status=SUPERSEDED, superseded_by=submission_id)
+            )
         _insert_rows(conn, record, submission_id, rows)
-    return submission_id
+        _number_versions(conn, key)
+    return submission_id, status
+
+
+def _number_versions(conn: Connection, key) -> None:
+    """Versions count the loaded submissions of a month in order of arrival."""
+    s = schema.submissions
+    loaded = conn.execute(
+        select(s.c.id, s.c.version)
+        .where(key & (s.c.status != REJECTED))
+        .order_by(s.c.received_at, s.c.file_name, s.c.id)
+    ).all()
+    for number, (submission_id, version) in enumerate(loaded, start=1):
+        if version != number:
+            conn.execute(update(s).where(s.c.id == submission_id).values(version=number))
 
 
 def _insert_rows(conn: Connection, record: SubmissionRecord, submission_id: int, rows: pd.DataFrame) -> None:

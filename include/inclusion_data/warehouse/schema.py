@@ -26,7 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.types import TypeEngine
 
-from inclusion_data.contracts.datasets import DATASETS, Dataset, Kind
+from inclusion_data.contracts.datasets import CODE_LENGTH, DATASETS, TEXT_LENGTH, Dataset, Kind
 
 metadata = MetaData()
 
@@ -94,6 +94,23 @@ submissions = Table(
     UniqueConstraint("file_hash", "sheet", "dataset", name="uq_submissions_file_sheet"),
 )
 
+# One row per file whose submissions were recorded, written in the same transaction as them:
+# the file's hash is its identity (the same bytes under another name are a duplicate), and
+# the outcome kept here lets a run killed after the commit file the file and write its
+# report from what was decided, never deciding again. ``filed_at`` is empty until then.
+file_outcomes = Table(
+    "file_outcomes",
+    metadata,
+    Column("file_hash", String(64), primary_key=True),
+    Column("source", String(500), nullable=False),  # where it was in the inbox
+    Column("status", String(16), nullable=False),  # accepted | rejected
+    Column("stored_at", String(500), nullable=False),  # where it is filed
+    Column("outcome", Text, nullable=False),  # JSON: the file's outcome, findings without values
+    Column("decided_at", DateTime(timezone=True), nullable=False),
+    Column("filed_at", DateTime(timezone=True)),
+    Index("ix_file_outcomes_source", "source"),
+)
+
 indicator_values = Table(
     "indicator_values",
     metadata,
@@ -133,8 +150,8 @@ partner_overlaps = Table(
 )
 
 _TYPES: dict[Kind, Callable[[], TypeEngine[Any]]] = {
-    Kind.TEXT: lambda: String(200),
-    Kind.CODE: lambda: String(40),
+    Kind.TEXT: lambda: String(TEXT_LENGTH),
+    Kind.CODE: lambda: String(CODE_LENGTH),
     Kind.DATE: Date,
     Kind.INTEGER: Integer,
     Kind.DECIMAL: Float,
