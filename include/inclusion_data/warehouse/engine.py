@@ -41,7 +41,7 @@ def loggable_error(exc: BaseException, limit: int = 8) -> str:
     message itself is left out: PostgreSQL's (``DETAIL: Key (...)=(...)``, ``CONTEXT: COPY
     ..., column x: "<value>"``) and Python's (``invalid literal for int(): '<value>'``) quote
     the offending value."""
-    lines = []
+    lines: list[str] = []
     current: BaseException | None = exc
     while current is not None and len(lines) < 4 * limit:
         code = getattr(getattr(current, "orig", None), "sqlstate", None) or getattr(current, "sqlstate", None)
