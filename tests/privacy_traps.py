@@ -38,26 +38,26 @@ NAME_WRONG_COLUMN = "Porumbaru Ilie"
 EMAIL = "elena.capcanaru@example.ro"
 PHONE = "0745123987"
 
-TRAP_VALUES = [
+# what a partner put inside a file: headers, sheet names, cells (the surnames alone too: a
+# name split or reordered is still a hit)
+CONTENT_VALUES = [
     CNP_HEADER,
     CNP_DATA,
-    CNP_FILE,
     CNP_SHEET,
     CNP_WRONG_COLUMN,
     NAME_HEADER,
     NAME_DATA,
-    NAME_FILE,
     NAME_SHEET,
     NAME_WRONG_COLUMN,
     EMAIL,
     PHONE,
-    # the surnames alone: a name split or reordered is still a hit
     "Vulpescu",
     "Capcanaru",
-    "Zmeuranu",
     "Brustureanu",
     "Porumbaru",
 ]
+FILE_NAME_VALUES = [CNP_FILE, NAME_FILE, "Zmeuranu"]  # what a partner put in a file's name
+TRAP_VALUES = CONTENT_VALUES + FILE_NAME_VALUES
 
 BENEFICIARIES = DATASETS["beneficiaries"]
 
@@ -160,7 +160,7 @@ def find(text: str, place: str, values=TRAP_VALUES) -> list[Hit]:
     return [Hit(place, v) for v in values if v.casefold() in folded]
 
 
-def scan_database(url: str, label: str) -> list[Hit]:
+def scan_database(url: str, label: str, values=TRAP_VALUES) -> list[Hit]:
     """Every column of every table, as text."""
     engine = create_engine(url)
     hits = []
@@ -174,7 +174,7 @@ def scan_database(url: str, label: str) -> list[Hit]:
                         if value is None:
                             continue
                         text = value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
-                        hits += find(text, f"{label} {table.name}.{column.name}")
+                        hits += find(text, f"{label} {table.name}.{column.name}", values)
     finally:
         engine.dispose()
     return sorted(set(hits), key=str)
@@ -187,12 +187,32 @@ def _file_text(path: Path) -> str:
     return path.read_bytes().decode("utf-8", "replace")
 
 
-def scan_tree(root: Path, label: str) -> list[Hit]:
+def scan_tree(root: Path, label: str, values=TRAP_VALUES) -> list[Hit]:
     """Every file's path (relative to ``root``) and content under ``root``."""
     hits = []
     for path in sorted(root.rglob("*")) if root.exists() else []:
         relative = path.relative_to(root).as_posix()
-        hits += find(relative, f"{label}/ (path) {relative}")
+        hits += find(relative, f"{label}/ (path) {relative}", values)
         if path.is_file():
-            hits += find(_file_text(path), f"{label}/{relative}")
+            hits += find(_file_text(path), f"{label}/{relative}", values)
     return sorted(set(hits), key=str)
+
+
+def scan_shared_places(
+    settings, warehouse_url: str, metadata_url: str, logs: dict[str, str], values=TRAP_VALUES
+) -> dict[str, list[Hit]]:
+    """Hits per kind of place: the warehouse with the reviewers' site and the published
+    outputs (``data``), and Airflow's side: task logs, XCom, rendered fields (``airflow``)."""
+    data = (
+        scan_database(warehouse_url, "warehouse", values)
+        + scan_tree(settings.reports, "reports", values)
+        + scan_tree(settings.published, "published", values)
+    )
+    airflow = scan_database(metadata_url, "airflow metadata", values)
+    for place, text in logs.items():
+        airflow += find(text, place, values)
+    return {"data": data, "airflow": airflow}
+
+
+def report(hits: list[Hit]) -> str:
+    return f"{len(hits)} hits:\n" + "\n".join(map(str, hits))

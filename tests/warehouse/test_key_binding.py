@@ -146,3 +146,22 @@ def test_rotation_refuses_a_weak_new_key_and_a_warehouse_of_another_key(
     assert rotate_key.main(["--new-key-file", str(strong), "--out", str(tmp_path / "b")]) == 2
     assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
     assert [active for *_, active in _fingerprints(engine)] == [True]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="tasks.process_batch must take its key from key_binding.load_bound_key "
+    "(orchestration/tasks.py belongs to the other half of issue 10): flip after merge",
+)
+def test_a_batch_with_another_key_fails_and_leaves_its_files_in_the_inbox(settings, engine, monkeypatch):
+    bind_key(engine, _strong().encode(), "the first load")
+    monkeypatch.setenv(pseudonym.ENV_VAR, _strong())
+    path = write_xlsx(
+        settings.inbox / "TWAM" / "asoc-cluj" / "martie.xlsx", {"Beneficiari": PEOPLE}, info_month="2016-03"
+    )
+    [batch] = tasks.find_batches()
+    with pytest.raises(KeyMismatchError):
+        tasks.process_batch(batch)
+    assert path.exists()
+    with engine.connect() as conn:
+        assert conn.scalar(select(func.count()).select_from(schema.submissions)) == 0

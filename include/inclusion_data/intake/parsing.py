@@ -65,7 +65,7 @@ def _header_index(dataset_name: str) -> dict[str, str]:
 # header) is reported by its column letter, never repeated.
 _EXTRA_WORDS = {
     "observatii", "observatie", "comentarii", "comentariu", "note", "nota", "mentiuni",
-    "remarks", "comments", "notes", "crt", "no", "total", "telefon", "phone", "email", "mail",
+    "remarks", "comments", "notes", "crt", "no", "total", "telefon", "phone", "email", "e", "mail",
     "adresa", "address", "semnatura", "signature", "info", "informatii", "generale", "general",
     "instructiuni", "instructions", "liste", "lists", "sheet", "foaie", "foaia",
 }  # fmt: skip
