@@ -49,8 +49,11 @@ def loggable_error(exc: BaseException, limit: int = 8) -> str:
             f"{type(current).__module__}.{type(current).__qualname__}"
             + (f" (SQLSTATE {code})" if code else "")
         )
-        for frame in traceback.extract_tb(current.__traceback__)[-limit:]:
-            lines.append(f"  {frame.filename}:{frame.lineno} in {frame.name}")
+        frames = traceback.extract_tb(current.__traceback__)
+        # our own frames (the library's are many and alike), then where it was raised
+        shown = [f for f in frames if "site-packages" not in f.filename][-limit:]
+        shown += [frames[-1]] if frames and frames[-1] not in shown else []
+        lines += [f"  {frame.filename}:{frame.lineno} in {frame.name}" for frame in shown]
         current = current.__cause__ or current.__context__
         if current is not None:
             lines.append("caused by:")
