@@ -125,9 +125,14 @@ def match_headers(dataset: Dataset, headers: list[str]) -> tuple[dict[str, int],
     return positions, ignored
 
 
+@cache
+def _known_headers() -> frozenset[str]:
+    return frozenset(h for d in DATASETS.values() for h in _header_index(d.name))
+
+
 def known_header_count(row: Sequence[object]) -> int:
     """How many cells of a row are headers of some contract column."""
-    known = {h for d in DATASETS.values() for h in _header_index(d.name)}
+    known = _known_headers()
     return sum(fold(c) in known for c in row if not values.is_empty(c))
 
 
