@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import os
 import resource
+import secrets
 import shutil
 import tempfile
 import time
@@ -71,7 +72,7 @@ def bench_read(rows: int, directory: Path) -> None:
 
 def bench_ingest(files: int, rows_per_file: int, directory: Path) -> None:
     os.environ["INCLUSION_HOME"] = str(directory / "var")
-    os.environ["INCLUSION_PSEUDONYM_KEY"] = "benchmark"
+    os.environ["INCLUSION_PSEUDONYM_KEY"] = secrets.token_hex(32)
     os.environ["INCLUSION_SETTLE_SECONDS"] = "0"
     os.environ.pop("WAREHOUSE_URL", None)
     from inclusion_data.demo.sample_data import STYLES, build_plan, write_submission

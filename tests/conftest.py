@@ -12,7 +12,9 @@ from pathlib import Path
 _SESSION_HOME = Path(tempfile.mkdtemp(prefix="inclusion-tests-"))
 os.environ["INCLUSION_HOME"] = str(_SESSION_HOME)
 os.environ["INCLUSION_SETTLE_SECONDS"] = "0"
-os.environ["INCLUSION_PSEUDONYM_KEY"] = "test-key-not-secret"
+# strong enough for pseudonym.check_strength, and not secret
+TEST_KEY = "test-key-not-secret-4c7e9a1f0b2d8e63"
+os.environ["INCLUSION_PSEUDONYM_KEY"] = TEST_KEY
 os.environ.setdefault("AIRFLOW__LOGGING__LOGGING_LEVEL", "WARNING")
 os.environ.pop("WAREHOUSE_URL", None)
 for name in [n for n in os.environ if n.startswith("AIRFLOW__") and n != "AIRFLOW__LOGGING__LOGGING_LEVEL"]:

@@ -22,7 +22,7 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, func, select
 
-from conftest import warehouse_database
+from conftest import TEST_KEY, warehouse_database
 from inclusion_data.demo import drop_files
 from inclusion_data.demo.sample_data import generate
 from inclusion_data.settings import CHECKOUT
@@ -87,7 +87,7 @@ def _environment(tmp_path: Path, metadata_url: str, warehouse_url: str, port: in
         "GX_ANALYTICS_ENABLED": "false",
         "INCLUSION_HOME": str(tmp_path / "var"),
         "WAREHOUSE_URL": warehouse_url,
-        "INCLUSION_PSEUDONYM_KEY": "test-key-not-secret",
+        "INCLUSION_PSEUDONYM_KEY": TEST_KEY,
         "INCLUSION_SETTLE_SECONDS": "0",
     }
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -28,6 +29,7 @@ class RawSheet:
     row_numbers: list[int]
     first_column: int = 0  # 0-based position of the header row's first cell (B = 1)
     header_row: int = 1  # the header row's number in the sheet
+    header_found: bool = True  # False: no row names enough template columns (rows = every row)
 
 
 @dataclass(frozen=True)
@@ -42,7 +44,7 @@ class ParsedSheet:
     sheet: str
     frame: pd.DataFrame
     columns: dict[str, SourceColumn]  # contract field -> where it is in the partner's sheet
-    ignored_headers: list[str] = field(default_factory=list)
+    ignored_headers: list[SourceColumn] = field(default_factory=list)  # header only if shown_header
     missing_required: list[str] = field(default_factory=list)
 
 
@@ -57,8 +59,59 @@ def _header_index(dataset_name: str) -> dict[str, str]:
     return index
 
 
-def match_headers(dataset: Dataset, headers: list[str]) -> tuple[dict[str, int], list[str]]:
-    """Contract field -> column position, and the headers that match no field."""
+# Words a header or a sheet name may be made of: those of the contracts' headers and sheet
+# names, of the template's own sheets, and of the columns partners commonly add. Anything
+# else a partner typed in a header cell (a CNP, a name, a date: a data row taken for the
+# header) is reported by its column letter, never repeated.
+_EXTRA_WORDS = {
+    "observatii", "observatie", "comentarii", "comentariu", "note", "nota", "mentiuni",
+    "remarks", "comments", "notes", "crt", "no", "total", "telefon", "phone", "email", "e", "mail",
+    "adresa", "address", "semnatura", "signature", "info", "informatii", "generale", "general",
+    "instructiuni", "instructions", "liste", "lists", "sheet", "foaie", "foaia",
+}  # fmt: skip
+_MAX_LABEL_CHARACTERS = 60
+_MAX_LABEL_WORDS = 6
+_LABEL_CHARACTERS = re.compile(r"[^\W\d_]+(?:[ ./()_-]+[^\W\d_]+)*[ ./()_-]*")  # letters, no digits
+_DEFAULT_SHEET = re.compile(r"(sheet|foaie|foaia|tabel|table)\s*\d{1,2}")
+
+
+@cache
+def _label_words() -> frozenset[str]:
+    words = set(_EXTRA_WORDS)
+    for d in DATASETS.values():
+        for text in (d.name, *d.sheet_names, *(h for f in d.fields for h in f.headers)):
+            words.update(fold(text).split())
+    return frozenset(words)
+
+
+def looks_like_header(text: object) -> bool:
+    """Whether a header cell may be repeated in findings and reports: short, letters only (a
+    CNP, a phone number, a date or an e-mail address has digits or an ``@``), and made only of
+    words of the contracts' headers (a person's name is not). Strict on purpose: a real header
+    that fails is still reported, by its column letter."""
+    raw = "" if text is None else str(text).strip()
+    if not raw or len(raw) > _MAX_LABEL_CHARACTERS or not _LABEL_CHARACTERS.fullmatch(raw):
+        return False
+    words = fold(raw).split()
+    vocabulary = _label_words()
+    return (
+        0 < len(words) <= _MAX_LABEL_WORDS
+        and all(w in vocabulary for w in words)
+        and any(len(w) >= 3 for w in words)
+    )
+
+
+def sheet_label(name: str, position: int) -> str:
+    """The name a sheet is known by in findings, reports and the warehouse: its own name when
+    it looks like a header (``Beneficiari``, ``Info``, ``Sheet1``), else ``#<position>``
+    (1-based tab order), because partners name sheets after people too."""
+    if looks_like_header(name) or _DEFAULT_SHEET.fullmatch(fold(name)):
+        return name
+    return f"#{position}"
+
+
+def match_headers(dataset: Dataset, headers: list[str]) -> tuple[dict[str, int], list[int]]:
+    """Contract field -> column position, and the positions of the headers that match no field."""
     index = _header_index(dataset.name)
     positions: dict[str, int] = {}
     ignored = []
@@ -66,10 +119,24 @@ def match_headers(dataset: Dataset, headers: list[str]) -> tuple[dict[str, int],
         name = index.get(fold(header))
         if name is None or name in positions:
             if fold(header):
-                ignored.append(str(header))
+                ignored.append(position)
             continue
         positions[name] = position
     return positions, ignored
+
+
+@cache
+def _known_headers() -> frozenset[str]:
+    return frozenset(h for d in DATASETS.values() for h in _header_index(d.name))
+
+
+def known_header_count(row: Sequence[object]) -> int:
+    """How many cells of a row are headers of some contract column."""
+    known = _known_headers()
+    return sum(fold(c) in known for c in row if not values.is_empty(c))
+
+
+MIN_HEADER_MATCHES = 3  # a header row names at least this many template columns
 
 
 def dataset_for_sheet(sheet_name: str) -> Dataset | None:
@@ -112,6 +179,13 @@ def _parse_code(vocabulary_name: str) -> Callable[[object], str | None]:
 
 def parse_sheet(dataset: Dataset, raw: RawSheet) -> ParsedSheet:
     positions, ignored = match_headers(dataset, raw.headers)
+    ignored_columns = [
+        SourceColumn(
+            str(raw.headers[p]) if looks_like_header(raw.headers[p]) else "",
+            get_column_letter(raw.first_column + p + 1),
+        )
+        for p in ignored
+    ]
     data: dict[str, Sequence[object]] = {ROW: raw.row_numbers}
     columns: dict[str, SourceColumn] = {}
     missing = []
@@ -148,4 +222,4 @@ def parse_sheet(dataset: Dataset, raw: RawSheet) -> ParsedSheet:
     frame[ROW] = frame[ROW].astype("int64")
     for name in [c for c in frame.columns if c.startswith("__format__")]:
         frame[name] = frame[name].astype(bool)
-    return ParsedSheet(dataset, raw.name, frame, columns, ignored, missing)
+    return ParsedSheet(dataset, raw.name, frame, columns, ignored_columns, missing)

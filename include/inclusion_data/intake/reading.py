@@ -15,14 +15,12 @@ from pathlib import Path
 import fastexcel
 from python_calamine import CalamineWorkbook
 
-from inclusion_data.contracts.datasets import DATASETS
-from inclusion_data.contracts.text import fold
 from inclusion_data.intake.guard import UnreadableFile, in_child, inspect, password_protected
-from inclusion_data.intake.parsing import RawSheet
+from inclusion_data.intake.parsing import MIN_HEADER_MATCHES, RawSheet, known_header_count, sheet_label
 from inclusion_data.intake.values import is_empty
 from inclusion_data.settings import ReadingLimits
 
-_HEADER_SEARCH_ROWS = 10  # a title or a note may stand above the header row
+HEADER_SEARCH_ROWS = 10  # a title or a note may stand above the header row
 
 
 def read_file(path: Path, limits: ReadingLimits | None = None) -> list[RawSheet]:
@@ -60,16 +58,17 @@ def _read_workbook(path: Path) -> list[RawSheet]:
     reader = fastexcel.read_excel(path)
     corners = CalamineWorkbook.from_path(str(path))
     sheets = []
-    for name in reader.sheet_names:
+    for position, name in enumerate(reader.sheet_names, start=1):
         corner = corners.get_sheet_by_name(name)
         start = corner.start  # the used range's top-left cell; None when the sheet is empty
+        label = sheet_label(name, position)  # a sheet named after a person is "#<position>"
         if corner.height == 0 or start is None:
-            sheets.append(RawSheet(name, [], [], []))
+            sheets.append(RawSheet(label, [], [], []))
             continue
         table = reader.load_sheet(name, header_row=None, dtypes="string").to_arrow()
         rows = [list(r) for r in zip(*(column.to_pylist() for column in table.columns), strict=True)]
         top, left = start
-        sheets.append(sheet_from_rows(name, rows, first_row=top + 1, first_column=left))
+        sheets.append(sheet_from_rows(label, rows, first_row=top + 1, first_column=left))
     return sheets
 
 
@@ -88,22 +87,28 @@ def _read_csv(path: Path) -> RawSheet:
     delimiter = max(";,\t", key=lambda d: len(next(csv.reader([first_line], delimiter=d))))
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     rows: list[list[object]] = [list(r) for r in reader]
-    return sheet_from_rows(path.stem, rows, first_row=1, first_column=0)
-
-
-_KNOWN_HEADERS = {fold(h) for d in DATASETS.values() for f in d.fields for h in f.headers}
+    # a CSV's sheet is its file, and file names are personal: named like a workbook's tab
+    return sheet_from_rows(sheet_label(path.stem, 1), rows, first_row=1, first_column=0)
 
 
 def sheet_from_rows(name: str, rows: list[list[object]], first_row: int, first_column: int) -> RawSheet:
-    """Find the header row (the one naming most contract columns) and keep the data rows below
-    it with their spreadsheet row numbers; blank rows are dropped."""
+    """Find the header row (the one naming most contract columns, at least
+    ``MIN_HEADER_MATCHES``) and keep the data rows below it with their spreadsheet row
+    numbers; blank rows are dropped. Without such a row nothing is taken for the header:
+    every row is data and ``header_found`` is False."""
     candidates = [
-        (sum(fold(c) in _KNOWN_HEADERS for c in row if not is_empty(c)), -i)
-        for i, row in enumerate(rows[:_HEADER_SEARCH_ROWS])
+        (known_header_count(row), -i)
+        for i, row in enumerate(rows[:HEADER_SEARCH_ROWS])
         if any(not is_empty(c) for c in row)
     ]
     if not candidates:
         return RawSheet(name, [], [], [], first_column)
+    if max(candidates)[0] < MIN_HEADER_MATCHES:
+        kept = [(first_row + i, row) for i, row in enumerate(rows) if any(not is_empty(c) for c in row)]
+        numbers = [n for n, _ in kept]
+        return RawSheet(
+            name, [], [r for _, r in kept], numbers, first_column, first_row - 1, header_found=False
+        )
     header_at = -max(candidates)[1]
     headers = ["" if is_empty(c) else str(c).strip() for c in rows[header_at]]
     data, numbers = [], []

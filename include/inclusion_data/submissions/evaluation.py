@@ -17,13 +17,14 @@ from typing import Protocol
 
 import pandas as pd
 
-from inclusion_data.contracts.datasets import Dataset, Kind
+from inclusion_data.contracts.datasets import DATASETS, Dataset, Kind
 from inclusion_data.contracts.network import Network
 from inclusion_data.contracts.text import fold
 from inclusion_data.intake import pseudonym
 from inclusion_data.intake.guard import UnreadableFile, inspect
 from inclusion_data.intake.localities import localities
 from inclusion_data.intake.parsing import (
+    MIN_HEADER_MATCHES,
     ParsedSheet,
     RawSheet,
     dataset_for_headers,
@@ -37,7 +38,7 @@ from inclusion_data.intake.periods import (
     month_in_file_name,
     month_in_workbook,
 )
-from inclusion_data.intake.reading import read_inspected
+from inclusion_data.intake.reading import HEADER_SEARCH_ROWS, read_inspected
 from inclusion_data.quality.checks import Context, apply_checks
 from inclusion_data.quality.findings import ERROR, WARNING, Finding, file_error
 from inclusion_data.quality.validation import validate_frame
@@ -78,6 +79,9 @@ def _dataset_sheets(sheets: list[RawSheet], outcome: FileOutcome) -> list[tuple[
         dataset = dataset_for_sheet(sheet.name)
         if dataset is None and len(sheets) == 1:
             dataset = dataset_for_headers(sheet.headers)
+        if not sheet.header_found and sheet.rows and (dataset is not None or len(sheets) == 1):
+            outcome.findings.append(_no_header_row(sheet, dataset))
+            continue
         if dataset is not None:
             if not sheet.rows:
                 outcome.findings.append(
@@ -142,18 +146,45 @@ def _prepare(parsed: ParsedSheet, context: Context, key: bytes, partner: str) ->
     return frame.drop(columns=[f.name for f in dataset.fields if f.personal and f.name in frame])
 
 
+def _no_header_row(sheet: RawSheet, dataset: Dataset | None) -> Finding:
+    """A sheet in which no row names the template's columns: nothing of it is taken for a
+    header (its first row may well be a person), and the partner is told what was expected."""
+    datasets = [dataset] if dataset is not None else list(DATASETS.values())
+    expected_ro = "; ".join(f"{d.sheet_names[0]}: " + ", ".join(f.ro for f in d.fields) for d in datasets)
+    expected_en = "; ".join(f"{d.sheet_names[1]}: " + ", ".join(f.en for f in d.fields) for d in datasets)
+    return Finding(
+        "no_header_row",
+        ERROR,
+        f"No header row found in the first {HEADER_SEARCH_ROWS} rows: a header row names at least "
+        f"{MIN_HEADER_MATCHES} of the template's columns. Nothing was loaded from this sheet. "
+        f"Expected headers ({expected_en}).",
+        f"Nu s-a găsit rândul de antet în primele {HEADER_SEARCH_ROWS} rânduri: antetul numește cel "
+        f"puțin {MIN_HEADER_MATCHES} coloane ale șablonului. Nu s-a încărcat nimic din foaie. "
+        f"Antetele așteptate ({expected_ro}).",
+        sheet=sheet.name,
+    )
+
+
 def _unknown_headers(parsed: ParsedSheet) -> list[Finding]:
-    return [
-        Finding(
-            "unknown_column",
-            WARNING,
-            f"Column '{header}' is not part of the {parsed.dataset.name} template and was ignored.",
-            f"Coloana „{header}” nu face parte din șablon și a fost ignorată.",
-            sheet=parsed.sheet,
-            header=header,
+    """Unknown columns by letter; the header text only when it looks like a header
+    (``parsing.looks_like_header``): a data row taken for headers never reaches a report."""
+    findings = []
+    for source in parsed.ignored_headers:
+        shown_en = f" ('{source.header}')" if source.header else ""
+        shown_ro = f" („{source.header}”)" if source.header else ""
+        findings.append(
+            Finding(
+                "unknown_column",
+                WARNING,
+                f"Column {source.letter}{shown_en} is not part of the {parsed.dataset.name} template "
+                "and was ignored.",
+                f"Coloana {source.letter}{shown_ro} nu face parte din șablon și a fost ignorată.",
+                sheet=parsed.sheet,
+                header=source.header or None,
+                column=source.letter,
+            )
         )
-        for header in parsed.ignored_headers
-    ]
+    return findings
 
 
 @dataclass

@@ -62,7 +62,12 @@ def main(argv: list[str] | None = None) -> int:
     partner = args.partner or path.parent.name
     # a throwaway key: pseudonymous keys are only needed to find duplicate rows here
     evaluation = evaluate_file(
-        path, project, partner, load_network(), secrets.token_bytes(32), limits=ReadingLimits.from_env()
+        path,
+        project,
+        partner,
+        load_network(),
+        secrets.token_hex(32).encode(),
+        limits=ReadingLimits.from_env(),
     )
     outcome = evaluation.outcome
     print(f"{path.name}: {project}/{partner}, month {outcome.period or '?'}: {outcome.status}")

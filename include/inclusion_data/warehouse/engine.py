@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
+import traceback
 from pathlib import Path
 
 from alembic import command
@@ -14,8 +15,10 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 
 
 def make_engine(url: str) -> Engine:
+    """An engine whose errors never carry the statement's parameters (partner values): a
+    failed INSERT's traceback in a task log shows the SQL, not the row."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 60})
+        engine = create_engine(url, connect_args={"timeout": 60}, hide_parameters=True)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):
@@ -29,7 +32,32 @@ def make_engine(url: str) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True)
+
+
+def loggable_error(exc: BaseException, limit: int = 8) -> str:
+    """An exception for a log without any value it may carry: its type, the database's error
+    code (SQLSTATE) when there is one, and where it was raised (file, line, function). The
+    message itself is left out: PostgreSQL's (``DETAIL: Key (...)=(...)``, ``CONTEXT: COPY
+    ..., column x: "<value>"``) and Python's (``invalid literal for int(): '<value>'``) quote
+    the offending value."""
+    lines: list[str] = []
+    current: BaseException | None = exc
+    while current is not None and len(lines) < 4 * limit:
+        code = getattr(getattr(current, "orig", None), "sqlstate", None) or getattr(current, "sqlstate", None)
+        lines.append(
+            f"{type(current).__module__}.{type(current).__qualname__}"
+            + (f" (SQLSTATE {code})" if code else "")
+        )
+        frames = traceback.extract_tb(current.__traceback__)
+        # our own frames (the library's are many and alike), then where it was raised
+        shown = [f for f in frames if "site-packages" not in f.filename][-limit:]
+        shown += [frames[-1]] if frames and frames[-1] not in shown else []
+        lines += [f"  {frame.filename}:{frame.lineno} in {frame.name}" for frame in shown]
+        current = current.__cause__ or current.__context__
+        if current is not None:
+            lines.append("caused by:")
+    return "\n".join(lines)
 
 
 def alembic_config(url: str) -> Config:

@@ -149,6 +149,17 @@ partner_overlaps = Table(
     Column("persons", Integer, nullable=False),  # counted by both partners (any project)
 )
 
+pseudonym_keys = Table(
+    "pseudonym_keys",
+    metadata,
+    # the keyring's fingerprint (pseudonym.fingerprint), never the key: the one without
+    # retired_at is the warehouse's; older ones were rotated away (warehouse.rotate_key)
+    Column("fingerprint", String(64), primary_key=True),
+    Column("key_count", Integer, nullable=False),  # how many keys the keyring chains
+    Column("bound_at", DateTime(timezone=True), nullable=False),
+    Column("retired_at", DateTime(timezone=True)),
+)
+
 _TYPES: dict[Kind, Callable[[], TypeEngine[Any]]] = {
     Kind.TEXT: lambda: String(TEXT_LENGTH),
     Kind.CODE: lambda: String(CODE_LENGTH),
