@@ -25,6 +25,7 @@ from sqlalchemy import delete, func, inspect, select
 from conftest import prepared_settings, warehouse_database
 from inclusion_data.contracts.datasets import DATASETS
 from inclusion_data.contracts.network import load_network
+from inclusion_data.intake.sealing import NameSeal
 from inclusion_data.orchestration import ingest, tasks
 from inclusion_data.orchestration.ingest import discover, process_file
 from inclusion_data.submissions.evaluation import evaluate_file
@@ -68,11 +69,14 @@ def _place(source: Path, target: Path, mtime: float) -> None:
 
 
 def _accepted(engine) -> list[tuple]:
-    s = schema.submissions
+    """(file name, rows) of the accepted submissions; the warehouse keeps names sealed."""
+    s, seal = schema.submissions, NameSeal(KEY)
     with engine.connect() as conn:
         return [
-            tuple(r)
-            for r in conn.execute(select(s.c.file_name, s.c.row_count).where(s.c.status == "accepted"))
+            (seal.open(name), rows)
+            for name, rows in conn.execute(
+                select(s.c.file_name, s.c.row_count).where(s.c.status == "accepted")
+            )
         ]
 
 
@@ -279,4 +283,21 @@ def test_a_load_killed_after_its_commit_is_completed_by_the_rerun(settings, engi
         s = schema.submissions
         assert conn.execute(select(s.c.status, s.c.stored_at)).all() == [(status, again.stored_at)]
     assert not any(settings.inbox.rglob("*.xlsx"))
-    assert [p.name for p in settings.home.rglob("*martie*.xlsx") if "feedback" not in p.name] == [stored.name]
+    # one copy, filed under its arrival and hash; its report keeps the name it was sent under
+    assert [p.name for p in settings.home.rglob("*.xlsx") if "feedback" not in p.name] == [stored.name]
+    assert "martie" not in stored.name and report["file_name"] == "martie.xlsx"
+
+
+def test_versions_that_arrived_in_the_same_instant_are_ordered_by_their_sealed_names(settings, engine):
+    """Copied together (an unzipped folder keeps one mtime): the later name wins, although the
+    warehouse keeps names sealed, whichever is processed first."""
+    folder = settings.inbox / "TWAM" / "asoc-cluj"
+    for name, people in (("raport_v2.xlsx", 3), ("raport_v1.xlsx", 5)):
+        write_xlsx(folder / name, {"Beneficiari": _people(people)}, info_month="2016-03")
+        os.utime(folder / name, (ARRIVAL, ARRIVAL))
+    for relative in ("TWAM/asoc-cluj/raport_v2.xlsx", "TWAM/asoc-cluj/raport_v1.xlsx"):
+        process_file(relative, settings, engine, load_network(), KEY)
+    assert _accepted(engine) == [("raport_v2.xlsx", 3)]
+    with engine.connect() as conn:
+        stored = conn.scalars(select(schema.submissions.c.file_name)).all()
+    assert len(stored) == 2 and not any("raport" in name for name in stored)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, select, text
@@ -40,9 +41,10 @@ def _statuses(engine):
 def _assert_filed(settings, result, status: str):
     assert result["status"] == status
     folder = settings.archive if status == "accepted" else settings.rejected
-    [stored] = folder.glob("TWAM/asoc-cluj/*martie_2016-03.xlsx")
+    [stored] = [p for p in folder.glob("TWAM/asoc-cluj/*.xlsx") if "feedback" not in p.name]
     report = json.loads(stored.with_name(stored.name + ".report.json").read_text())
     assert report["status"] == status and "already_processed" not in json.dumps(report)
+    assert report["file_name"] == Path(FILE).name
     assert not (settings.inbox / FILE).exists() and not any(
         settings.rejected.glob("_internal_error/**/*.xlsx")
     )
@@ -159,7 +161,7 @@ def test_a_value_longer_than_the_warehouse_column_is_the_partners_finding(settin
     )
     results = {r["status"] for r in _run_batch()}
     assert results == {"accepted", "rejected"}
-    [stored] = settings.rejected.glob("TWAM/asoc-cluj/*instruiri_2016-03.xlsx")
+    [stored] = [p for p in settings.rejected.glob("TWAM/asoc-cluj/*.xlsx") if "feedback" not in p.name]
     report = json.loads(stored.with_name(stored.name + ".report.json").read_text())
     [finding] = report["sheet_findings"]["Instruiri"]
     assert (finding["rule"], finding["rows"], finding["header"]) == ("too_long", [3], "Titlu")

@@ -157,8 +157,9 @@ def test_one_failing_file_does_not_stop_the_batch(settings, engine, monkeypatch)
     results = {r["file"]: r for r in tasks.process_batch(tasks.find_batches()[0])}
     failed = results[short_id("TWAM/asoc-cluj/a_2016-03.xlsx")]
     assert failed["status"] == "rejected" and not failed["submissions"]
-    [stored] = settings.rejected.glob("_internal_error/TWAM/asoc-cluj/*a_2016-03.xlsx")
-    assert stored.with_name(stored.name + ".report.json").exists()
+    [stored] = settings.rejected.glob("_internal_error/TWAM/asoc-cluj/*.xlsx")
+    report = json.loads(stored.with_name(stored.name + ".report.json").read_text("utf-8"))
+    assert report["file_name"] == "a_2016-03.xlsx" and "a_2016-03" not in stored.name
     [other] = [r for r in results.values() if r is not failed]
     assert other["status"] in ("accepted", "rejected") and other["submissions"]
 

@@ -2,11 +2,10 @@
 columns, a sheet with no header row) through ``ingest_submissions`` and ``publish_indicators``
 (``dag.test()``, logs at INFO), then every shared place searched for every trap value.
 
-What partners put inside their files is held to zero hits. File names are personal too, but
-they are still in task logs and XCom until the other half of issue 10 lands
-(``orchestration/ingest.py``, ``orchestration/tasks.py``, ``submissions/outcome.py``), and
-the warehouse (``submissions.file_name``, ``stored_at``) and the reviewers' site show them:
-those two parts are strict xfails, to flip once fixed.
+Everything is held to zero hits: what partners put inside their files, and the files'
+names, which are personal too (partners name files after people): logs and XCom name a file
+by its short hash, the warehouse keeps names sealed (``intake.sealing``) and files are filed
+under their arrival time and hash.
 """
 
 from __future__ import annotations
@@ -21,15 +20,6 @@ from conftest import BACKENDS, prepared_settings, warehouse_database
 from privacy_traps import CONTENT_VALUES, FILE_NAME_VALUES, report, scan_shared_places, write_trap_files
 
 pytestmark = pytest.mark.slow
-
-FILE_NAMES_IN_LOGS = (
-    "file names in task logs, XCom and rendered fields: removed by the other half of issue 10 "
-    "(orchestration/ingest.py, orchestration/tasks.py, submissions/outcome.py)"
-)
-FILE_NAMES_IN_DATA = (
-    "file names in the warehouse (submissions.file_name, stored_at) and on the reviewers' site: "
-    "the coordinator's decision (warehouse/load.py, publishing/reviewers_site.py)"
-)
 
 
 def _state(run) -> str:
@@ -100,13 +90,11 @@ def test_nothing_from_inside_a_file_reaches_a_shared_place(trapped):
     assert not hits["data"] + hits["airflow"], report(hits["data"] + hits["airflow"])
 
 
-@pytest.mark.xfail(strict=True, reason=FILE_NAMES_IN_LOGS)
 def test_no_file_name_in_task_logs_xcom_or_rendered_fields(trapped):
     hits = trapped["scan"](FILE_NAME_VALUES)["airflow"]
     assert not hits, report(hits)
 
 
-@pytest.mark.xfail(strict=True, reason=FILE_NAMES_IN_DATA)
 def test_no_file_name_in_the_warehouse_the_reviewers_site_or_the_published_outputs(trapped):
     hits = trapped["scan"](FILE_NAME_VALUES)["data"]
     assert not hits, report(hits)

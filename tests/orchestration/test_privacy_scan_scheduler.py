@@ -2,7 +2,7 @@
 PostgreSQL for Airflow and the warehouse, logs at INFO): the trap files of ``privacy_traps``
 dropped in the inbox, ``ingest_submissions`` triggered through the REST API, its asset event
 running ``publish_indicators``; then every shared place is searched, the components' and the
-tasks' log files included. See ``test_privacy_scan`` for the parts still marked xfail."""
+tasks' log files included."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ import time
 from pathlib import Path
 
 import pytest
-from test_privacy_scan import FILE_NAMES_IN_DATA, FILE_NAMES_IN_LOGS
 from test_real_scheduler import (
     INGEST,
     PUBLISH,
@@ -96,13 +95,11 @@ def test_nothing_from_inside_a_file_reaches_a_shared_place(scheduled):
     assert not hits["data"] + hits["airflow"], report(hits["data"] + hits["airflow"])
 
 
-@pytest.mark.xfail(strict=True, reason=FILE_NAMES_IN_LOGS)
 def test_no_file_name_in_task_logs_xcom_or_rendered_fields(scheduled):
     hits = scheduled["scan"](FILE_NAME_VALUES)["airflow"]
     assert not hits, report(hits)
 
 
-@pytest.mark.xfail(strict=True, reason=FILE_NAMES_IN_DATA)
 def test_no_file_name_in_the_warehouse_or_the_reviewers_site(scheduled):
     hits = scheduled["scan"](FILE_NAME_VALUES)["data"]
     assert not hits, report(hits)

@@ -16,9 +16,11 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from inclusion_data.contracts.network import Network
+from inclusion_data.intake.guard import SUFFIXES
 from inclusion_data.intake.parsing import RawSheet
 from inclusion_data.intake.paths import safe_name, unsafe_reason
 from inclusion_data.intake.reading import read_inspected
+from inclusion_data.intake.sealing import NameSeal
 from inclusion_data.quality.findings import WARNING, Finding, file_error
 from inclusion_data.settings import Settings
 from inclusion_data.submissions.evaluation import evaluate_file, file_hash
@@ -69,8 +71,16 @@ def destination(settings: Settings, outcome: FileOutcome, received: dt.datetime,
         if outcome.project and outcome.partner
         else Path("_misplaced")
     )
-    target = root / folder / who / f"{received:%Y%m%dT%H%M%S}_{safe_name(outcome.file_name)}"
+    target = root / folder / who / f"{received:%Y%m%dT%H%M%S}_{stored_name(outcome)}"
     return _unused(target)
+
+
+def stored_name(outcome: FileOutcome) -> str:
+    """A filed file's name: its short hash and its type, never the name it came with (partners
+    name files after people; the file's report beside it keeps the name for the sender)."""
+    suffix = Path(outcome.file_name).suffix.lower()
+    known = suffix in (*SUFFIXES, ".xlsm")
+    return short_id(outcome.file_hash or outcome.source) + (suffix if known else "")
 
 
 def _unused(target: Path) -> Path:
@@ -105,14 +115,15 @@ def process_file(
                 "trimiteți-l din nou.",
             ),
         )
-    history = WarehouseHistory(engine)
+    seal = NameSeal(key)
+    history = WarehouseHistory(engine, seal)
     unfiled = history.unfiled(relative)
     if unfiled is not None and _same_file(path, unfiled[0]):
         outcome = FileOutcome.from_record(unfiled[1])
         if not os.path.lexists(settings.home / outcome.stored_at):  # else: filed, then re-sent
-            return _file(settings, engine, outcome, [], recorded=True)
+            return _file(settings, engine, seal, outcome, [], recorded=True)
         with engine.begin() as conn:
-            mark_filed(conn, outcome, dt.datetime.now(dt.UTC))
+            mark_filed(conn, outcome, dt.datetime.now(dt.UTC), seal)
     project, partner = sender(relative)
     evaluation = evaluate_file(
         path, project, partner, network, key, history, source=relative, limits=settings.limits
@@ -121,14 +132,14 @@ def process_file(
     now = dt.datetime.now(dt.UTC)
     outcome.stored_at = str(destination(settings, outcome, now).relative_to(settings.home))
     if not evaluation.records:  # nothing to record: filing it again decides the same
-        return _file(settings, engine, outcome, evaluation.sheets, recorded=False)
+        return _file(settings, engine, seal, outcome, evaluation.sheets, recorded=False)
     with engine.begin() as conn:  # all of a file's submissions and its outcome, or nothing
-        earlier = load_file(conn, outcome, evaluation.records, evaluation.frames, now)
+        earlier = load_file(conn, outcome, evaluation.records, evaluation.frames, now, seal)
     if earlier:  # the same bytes under another name, recorded meanwhile by a parallel task
         _duplicate_of(outcome, earlier)
         outcome.stored_at = str(destination(settings, outcome, now).relative_to(settings.home))
-        return _file(settings, engine, outcome, [], recorded=False)
-    return _file(settings, engine, outcome, evaluation.sheets, recorded=True)
+        return _file(settings, engine, seal, outcome, [], recorded=False)
+    return _file(settings, engine, seal, outcome, evaluation.sheets, recorded=True)
 
 
 def _same_file(path: Path, recorded_hash: str) -> bool:
@@ -155,7 +166,12 @@ def _duplicate_of(outcome: FileOutcome, earlier: list[int]) -> None:
 
 
 def _file(
-    settings: Settings, engine: Engine, outcome: FileOutcome, sheets: list[RawSheet], recorded: bool
+    settings: Settings,
+    engine: Engine,
+    seal: NameSeal,
+    outcome: FileOutcome,
+    sheets: list[RawSheet],
+    recorded: bool,
 ) -> FileOutcome:
     """Write the file's answer where its outcome says, then move the file beside it. Both
     can be repeated: the answer is rewritten whole, and the file leaves the inbox last, so a
@@ -168,7 +184,7 @@ def _file(
     shutil.move(source, target)
     if recorded:
         with engine.begin() as conn:
-            mark_filed(conn, outcome, dt.datetime.now(dt.UTC))
+            mark_filed(conn, outcome, dt.datetime.now(dt.UTC), seal)
     log.info("file %s: %s", short_id(outcome.file_hash or outcome.source), outcome.status)
     return outcome
 

@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 from inclusion_data.contracts.network import load_network
 from inclusion_data.indicators.computation import build_indicator_values
 from inclusion_data.intake import pseudonym
+from inclusion_data.intake.sealing import NameSeal
 from inclusion_data.orchestration.attempts import MAX_ATTEMPTS, Attempts
 from inclusion_data.orchestration.faults import is_infrastructure_fault
 from inclusion_data.orchestration.ingest import batches, discover, process_file, set_aside
@@ -62,7 +63,7 @@ def process_batch(ids: list[str]) -> list[dict]:
     engine = make_engine(settings.warehouse_url)
     network = load_network()
     key = pseudonym.load_key(settings)
-    attempts, history = Attempts(settings.home), WarehouseHistory(engine)
+    attempts, history = Attempts(settings.home), WarehouseHistory(engine, NameSeal(key))
     results = []
     for relative in (waiting.get(i, i) for i in ids):
         if not os.path.lexists(settings.inbox / relative):

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from sqlalchemy import Engine, select
 
+from inclusion_data.intake.sealing import NameSeal
 from inclusion_data.warehouse import schema
 
 
 class WarehouseHistory:
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
+    def __init__(self, engine: Engine, seal: NameSeal) -> None:
+        self.engine, self.seal = engine, seal
 
     def already_processed(self, file_hash: str) -> list[int]:
         """The submissions that came from a file with these exact bytes."""
@@ -26,7 +27,9 @@ class WarehouseHistory:
         """(file hash, outcome JSON) of a file from ``source`` whose submissions were committed
         but which was not yet filed with its report: a run stopped in between."""
         f = schema.file_outcomes
-        query = select(f.c.file_hash, f.c.outcome).where((f.c.source == source) & f.c.filed_at.is_(None))
+        query = select(f.c.file_hash, f.c.outcome).where(
+            (f.c.source == self.seal.digest(source)) & f.c.filed_at.is_(None)
+        )
         with self.engine.connect() as conn:
             row = conn.execute(query.limit(1)).first()
-        return (row.file_hash, row.outcome) if row else None
+        return (row.file_hash, self.seal.open(row.outcome)) if row else None

@@ -18,6 +18,7 @@ from sqlalchemy import Connection, Engine, Integer, func, insert, select, text, 
 from inclusion_data.contracts.datasets import DATASETS
 from inclusion_data.contracts.network import Network
 from inclusion_data.intake.localities import localities as load_localities
+from inclusion_data.intake.sealing import NameSeal
 from inclusion_data.submissions.outcome import (
     ACCEPTED,
     REJECTED,
@@ -68,11 +69,13 @@ def load_file(
     records: list[tuple[SubmissionRecord, SheetOutcome]],
     frames: dict[str, pd.DataFrame],
     now: dt.datetime,
+    seal: NameSeal,
 ) -> list[int]:
     """Record a file's submissions, load the accepted rows and record the file's outcome, in
     the caller's transaction (one per file: all of it or nothing). Returns [] when done, or
     the submissions of the same bytes recorded before (the file is then a duplicate and
-    nothing was written)."""
+    nothing was written). The file's name and inbox path are personal: they are stored
+    sealed (the outcome record) or as a keyed digest (the path, to find it again)."""
     keys = sorted({(r.project, r.partner, r.dataset, r.period) for r, _ in records})
     _serialise(conn, outcome.file_hash, keys)
     f, s = schema.file_outcomes, schema.submissions
@@ -81,32 +84,32 @@ def load_file(
     for record, sheet_outcome in records:
         record.stored_at = outcome.stored_at
         rows = frames.get(sheet_outcome.sheet) if record.status == ACCEPTED else None
-        sheet_outcome.submission_id, sheet_outcome.status = record_submission(conn, record, rows)
+        sheet_outcome.submission_id, sheet_outcome.status = record_submission(conn, record, rows, seal)
     conn.execute(
         insert(f).values(
             file_hash=outcome.file_hash,
-            source=outcome.source,
+            source=seal.digest(outcome.source),
             status=outcome.status,
             stored_at=outcome.stored_at,
-            outcome=outcome.to_record(),
+            outcome=seal.seal(outcome.to_record()),
             decided_at=now,
         )
     )
     return []
 
 
-def mark_filed(conn: Connection, outcome: FileOutcome, now: dt.datetime) -> None:
+def mark_filed(conn: Connection, outcome: FileOutcome, now: dt.datetime, seal: NameSeal) -> None:
     """The file is where its record says, with its report (and feedback): nothing left to do."""
     f = schema.file_outcomes
     conn.execute(
         update(f)
         .where(f.c.file_hash == outcome.file_hash)
-        .values(filed_at=now, outcome=outcome.to_record(), stored_at=outcome.stored_at)
+        .values(filed_at=now, outcome=seal.seal(outcome.to_record()), stored_at=outcome.stored_at)
     )
 
 
 def record_submission(
-    conn: Connection, record: SubmissionRecord, rows: pd.DataFrame | None
+    conn: Connection, record: SubmissionRecord, rows: pd.DataFrame | None, seal: NameSeal
 ) -> tuple[int, str]:
     """Insert the submission; when accepted, load its rows and make the newest version by
     arrival (received_at, then file name) the accepted one, whatever order loads come in: an
@@ -124,15 +127,22 @@ def record_submission(
     ).scalar_one()
     status, superseded_by = record.status, None
     if status == ACCEPTED:
-        arrived_later = (s.c.received_at > record.received_at) | (
-            (s.c.received_at == record.received_at) & (s.c.file_name > record.file_name)
-        )
         superseded_by = conn.scalar(
-            select(s.c.id).where(key & (s.c.status == ACCEPTED) & arrived_later).limit(1)
+            select(s.c.id)
+            .where(key & (s.c.status == ACCEPTED) & (s.c.received_at > record.received_at))
+            .limit(1)
         )
+        if superseded_by is None:  # arrived in the same instant: the later name wins (names are sealed)
+            tied = conn.execute(
+                select(s.c.id, s.c.file_name).where(
+                    key & (s.c.status == ACCEPTED) & (s.c.received_at == record.received_at)
+                )
+            ).all()
+            superseded_by = next((i for i, name in tied if seal.open(name) > record.file_name), None)
         status = ACCEPTED if superseded_by is None else SUPERSEDED
     values = {
         **record.__dict__,
+        "file_name": seal.seal(record.file_name),
         "status": status,
         "superseded_by": superseded_by,
         "findings": json.dumps(record.findings, ensure_ascii=False),
@@ -150,19 +160,18 @@ def record_submission(
                 .values(status=SUPERSEDED, superseded_by=submission_id)
             )
         _insert_rows(conn, record, submission_id, rows)
-        _number_versions(conn, key)
+        _number_versions(conn, key, seal)
     return submission_id, status
 
 
-def _number_versions(conn: Connection, key) -> None:
+def _number_versions(conn: Connection, key, seal: NameSeal) -> None:
     """Versions count the loaded submissions of a month in order of arrival."""
     s = schema.submissions
-    loaded = conn.execute(
-        select(s.c.id, s.c.version)
-        .where(key & (s.c.status != REJECTED))
-        .order_by(s.c.received_at, s.c.file_name, s.c.id)
+    rows = conn.execute(
+        select(s.c.id, s.c.version, s.c.received_at, s.c.file_name).where(key & (s.c.status != REJECTED))
     ).all()
-    for number, (submission_id, version) in enumerate(loaded, start=1):
+    loaded = sorted(rows, key=lambda r: (r.received_at, seal.open(r.file_name), r.id))
+    for number, (submission_id, version, *_) in enumerate(loaded, start=1):
         if version != number:
             conn.execute(update(s).where(s.c.id == submission_id).values(version=number))
 

@@ -77,7 +77,7 @@ submissions = Table(
     Column("partner", String(64), nullable=False),
     Column("dataset", String(32), nullable=False),
     Column("period", String(7), nullable=False),
-    Column("file_name", String(255), nullable=False),
+    Column("file_name", Text, nullable=False),  # sealed (intake.sealing): names are personal
     Column("file_hash", String(64), nullable=False),
     Column("sheet", String(120), nullable=False),
     Column("received_at", DateTime(timezone=True), nullable=False),
@@ -102,7 +102,7 @@ file_outcomes = Table(
     "file_outcomes",
     metadata,
     Column("file_hash", String(64), primary_key=True),
-    Column("source", String(500), nullable=False),  # where it was in the inbox
+    Column("source", String(500), nullable=False),  # keyed digest of its inbox path (names are personal)
     Column("status", String(16), nullable=False),  # accepted | rejected
     Column("stored_at", String(500), nullable=False),  # where it is filed
     Column("outcome", Text, nullable=False),  # JSON: the file's outcome, findings without values

@@ -1,7 +1,7 @@
 """the pseudonymisation key's fingerprint
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 Create Date: 2026-12-01 20:45:00.000000
 
 """
