@@ -167,16 +167,12 @@ def test_two_processes_loading_one_month_leave_the_newest_version_alone_accepted
             rows_seen["versions"].add(rows)
             if accepted != [("a_martie.xlsx", 4)] or rows != 4:
                 wrong["versions"] += 1
-            # the same bytes under two names, at the same time
+            # the same bytes under two names, at the same time (a CSV's sheet is its file name)
             _empty_warehouse(engine)
-            _place(newer, folder / "raport.xlsx", ARRIVAL + 120 + i)
-            _place(newer, folder / "raport (1).xlsx", ARRIVAL + 120 + i)
-            statuses = _race(
-                ["TWAM/asoc-cluj/raport.xlsx", "TWAM/asoc-cluj/raport (1).xlsx"][
-                    :: -1 if newest_first else 1
-                ],
-                (0.0, 0.0),
-            )
+            _place(as_csv, folder / "raport_2016-03.csv", ARRIVAL + 120 + i)
+            _place(as_csv, folder / "raport (1)_2016-03.csv", ARRIVAL + 120 + i)
+            names = ["TWAM/asoc-cluj/raport_2016-03.csv", "TWAM/asoc-cluj/raport (1)_2016-03.csv"]
+            statuses = _race(names[:: -1 if newest_first else 1], (0.0, 0.0))
             rows = _current_rows(engine)
             rows_seen["same bytes"].add(rows)
             if (
