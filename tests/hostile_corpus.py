@@ -380,7 +380,9 @@ CASES: list[Case] = [
         "rejected",
         "month_outside_project",
     ),
-    Case("no recognisable sheet", f"{PARTNER}/foaie_2016-03.xlsx", _unknown_sheet, "rejected", "no_dataset"),
+    Case(
+        "no recognisable sheet", f"{PARTNER}/foaie_2016-03.xlsx", _unknown_sheet, "rejected", "no_header_row"
+    ),
     # what cells hold
     Case("serial date in a General cell", f"{PARTNER}/serial_2016-03.xlsx", _general_serial_date, "accepted"),
     Case(
