@@ -370,7 +370,7 @@ def audit_publication(
     small = (values >= 1) & (values < SMALL_COUNT_LIMIT)
     narrow = [i for i in disclosed(intervals, width) if small[i.cell]]
     if narrow:  # the publication can only be asked to do as well as its published totals allow
-        attainable = attainable_widths(values, headline, rules, width)
+        attainable = attainable_widths(values, headline & ~small, rules, width)
         narrow = [i for i in narrow if i.width < min(width, attainable[i.cell]) - 1e-9]
     rows = people.loc[[i.cell for i in narrow], KEYS].assign(
         lower=[i.lower for i in narrow], upper=[i.upper for i in narrow]

@@ -65,7 +65,7 @@ def protect(
         for cell in rule.cells:
             member_of[cell].append(rule)
     headline = _headline(people)
-    attainable = attainable_widths(values, headline, rules, width)
+    attainable = attainable_widths(values, headline & ~small, rules, width)
     cache: dict = {}
     for _ in range(MAX_ROUNDS):
         intervals = audit(values, withheld, rules, width, cache)
