@@ -64,3 +64,21 @@ def load_small_network(settings, engine) -> None:
     for relative in discover(settings):
         assert process_file(relative, settings, engine, load_network(), b"k").status == "accepted"
     build_indicator_values(engine)
+
+
+def old_suppression(frame):
+    """The suppression the disclosure audit replaced (kept to show the audit can fail): 1-4
+    in breakdowns, plus the next smallest cell of a breakdown where only one was withheld."""
+    from inclusion_data.indicators.catalogue import TOTAL
+    from inclusion_data.indicators.disclosure_audit import person_rows
+
+    out = frame.copy()
+    persons = person_rows(out) & (out.dimension != TOTAL)
+    out["suppressed"] = persons & out.value.between(1, 4)
+    keys = ["indicator_id", "project", "partner", "period", "dimension"]
+    for _, group in out[persons].groupby(keys):
+        if out.loc[group.index, "suppressed"].sum() == 1:
+            shown = group[~out.loc[group.index, "suppressed"] & (group.value > 0)]
+            if len(shown):
+                out.loc[shown.value.idxmin(), "suppressed"] = True
+    return out

@@ -138,6 +138,23 @@ def test_the_demo_runs_end_to_end(demo):
     assert people[people.dimension != TOTAL]["value"].dropna().between(1, 4).sum() == 0
 
 
+@pytest.mark.slow
+def test_the_attacker_recovers_nothing_from_the_demos_publication(demo):
+    """Issue 11: the audit finds no withheld small count narrower than the protection width in
+    what the demo published; on the old suppression the same audit recovers cells."""
+    from inclusion_data.indicators.disclosure_audit import audit_publication
+    from inclusion_data.publishing.publication import KEYS, indicator_frame, reach
+    from sample_warehouse import old_suppression
+
+    published = next(demo["settings"].published.iterdir())
+    public = pd.read_csv(published / "indicator_values.csv", dtype={"category": str})
+    exact = indicator_frame(demo["engine"])
+    assert public[KEYS].equals(exact[KEYS])
+    assert audit_publication(exact, public, reach(exact)).empty
+    recovered = audit_publication(exact, old_suppression(exact), reach(exact))
+    assert len(recovered) > 100
+
+
 # The published figures of the seed reports (../shared/seeds), as the issue states them:
 # (project, indicator, dimension, category, value, target)
 SEED_FIGURES = [

@@ -6,12 +6,15 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
 from pathlib import Path
 
 import yaml
+
+from inclusion_data.contracts.datasets import DATASETS
 
 
 @dataclass(frozen=True)
@@ -46,23 +49,68 @@ class Network:
     memberships: dict[tuple[str, str], Membership]
 
 
-def _month(value: object) -> str:
-    return str(value)[:7]
+_MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
+_PROJECT_KEYS = ("name_ro", "name_en", "start", "end")
+_MEMBERSHIP_KEYS = ("from", "to", "reports")
+
+
+class NetworkError(ValueError):
+    """``network.yaml`` names something that does not exist or is malformed."""
+
+
+def _month(where: str, value: object) -> str:
+    month = str(value)[:7]
+    if not _MONTH.fullmatch(month):
+        raise NetworkError(f"{where}: '{value}' is not a month (YYYY-MM)")
+    return month
+
+
+def _keys(where: str, spec: object, required: tuple[str, ...], optional: tuple[str, ...] = ()) -> dict:
+    if not isinstance(spec, dict):
+        raise NetworkError(f"{where}: expected a mapping of {', '.join(required + optional)}")
+    missing = [k for k in required if k not in spec]
+    unknown = [k for k in spec if k not in required + optional]
+    if missing or unknown:
+        problem = (
+            f"missing {', '.join(missing)}" if missing else f"unknown key {', '.join(map(str, unknown))}"
+        )
+        raise NetworkError(f"{where}: {problem}; allowed keys: {', '.join(required + optional)}")
+    return spec
+
+
+def _span(where: str, start: object, end: object) -> tuple[str, str]:
+    first, last = _month(where, start), _month(where, end)
+    if first > last:
+        raise NetworkError(f"{where}: starts ({first}) after it ends ({last})")
+    return first, last
 
 
 def parse_network(raw: dict) -> Network:
-    projects = {
-        code: Project(code, p["name_ro"], p["name_en"], _month(p["start"]), _month(p["end"]))
-        for code, p in raw["projects"].items()
-    }
+    """The network, every entry checked: a misspelt project, dataset or month stops loading
+    with a message naming the entry and the allowed values."""
+    raw = _keys("network.yaml", raw, ("projects", "partners"))
+    projects = {}
+    for code, p in raw["projects"].items():
+        where = f"network.yaml, project '{code}'"
+        p = _keys(where, p, _PROJECT_KEYS)
+        projects[code] = Project(code, p["name_ro"], p["name_en"], *_span(where, p["start"], p["end"]))
     partners, memberships = {}, {}
     for code, p in raw["partners"].items():
+        p = _keys(f"network.yaml, partner '{code}'", p, ("name",), ("county", "projects"))
         partners[code] = Partner(code, p["name"], p.get("county"))
-        for project, m in p.get("projects", {}).items():
+        for project, m in (p.get("projects") or {}).items():
+            where = f"network.yaml, partner '{code}', project '{project}'"
             if project not in projects:
-                raise ValueError(f"partner {code} names unknown project {project}")
+                raise NetworkError(f"{where}: unknown project; allowed: {', '.join(projects)}")
+            m = _keys(where, m, _MEMBERSHIP_KEYS)
+            reports = m["reports"] if isinstance(m["reports"], list) else [m["reports"]]
+            for dataset in reports:
+                if dataset not in DATASETS:
+                    raise NetworkError(
+                        f"{where}: reports '{dataset}', not a dataset; allowed: {', '.join(DATASETS)}"
+                    )
             memberships[(project, code)] = Membership(
-                project, code, _month(m["from"]), _month(m["to"]), tuple(m["reports"])
+                project, code, *_span(where, m["from"], m["to"]), tuple(reports)
             )
     return Network(projects, partners, memberships)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from sqlalchemy import Engine, Integer, String, case, cast, func, insert, literal, select
 
-from inclusion_data.indicators.catalogue import ALL, TOTAL, Indicator, catalogue
+from inclusion_data.indicators.catalogue import AGE_GROUPS, ALL, TOTAL, Indicator, catalogue
 from inclusion_data.indicators.targets import with_targets
 from inclusion_data.submissions.outcome import ACCEPTED
 from inclusion_data.warehouse import schema
@@ -37,16 +37,6 @@ def _measure(indicator: Indicator, table):
     raise ValueError(f"{indicator.id}: unknown measure {measure}")
 
 
-_AGE_GROUPS = (
-    (0, 5, "0-5"),
-    (6, 13, "6-13"),
-    (14, 17, "14-17"),
-    (18, 29, "18-29"),
-    (30, 64, "30-64"),
-    (65, 200, "65+"),
-)
-
-
 def _dimension(name: str, table):
     """The SQL expression of a breakdown, and whether it needs the localities table."""
     if name == "age_group":
@@ -55,7 +45,7 @@ def _dimension(name: str, table):
             if "age" in table.c
             else cast(func.substr(table.c.period, 1, 4), Integer) - table.c.birth_year
         )
-        return case(*[(age.between(low, high), label) for low, high, label in _AGE_GROUPS]), False
+        return case(*[(age.between(low, high), label) for low, high, label in AGE_GROUPS]), False
     if name == "county":
         return schema.localities.c.county, True
     if name == "locality":

@@ -18,6 +18,7 @@ from sqlalchemy import Engine, select
 from inclusion_data.contracts.datasets import DATASETS, Kind
 from inclusion_data.contracts.vocabularies import vocabulary
 from inclusion_data.indicators.catalogue import ALL, TOTAL, catalogue
+from inclusion_data.indicators.disclosure_audit import DisclosureError, audit_publication, protection_width
 from inclusion_data.indicators.gaps import incomplete_indicators
 from inclusion_data.indicators.suppression import SMALLEST_SHOWN, suppress
 from inclusion_data.intake.localities import localities
@@ -44,14 +45,16 @@ LABELS = {  # column -> (ro, en) header in the workbook
     "achievement_pct": ("Realizare %", "Achievement %"),
 }
 NOTE_EN = (
-    f"Person counts from 1 to {SMALLEST_SHOWN - 1} in disaggregated cells are suppressed, "
-    "and so is any cell from which a suppressed one could be recomputed. ALL = across "
-    "projects or partners; total = whole period or not disaggregated."
+    f"Person counts from 1 to {SMALLEST_SHOWN - 1} are suppressed, and so are enough other "
+    "cells that no suppressed count can be recomputed or narrowed from the published tables "
+    "(checked by an audit before publication). ALL = across projects or partners; total = "
+    "whole period or not disaggregated."
 )
 NOTE_RO = (
-    f"Numărătorile de persoane între 1 și {SMALLEST_SHOWN - 1} din celulele dezagregate sunt "
-    "suprimate, la fel orice celulă din care una suprimată ar putea fi recalculată. ALL = "
-    "toate proiectele sau toți partenerii; total = întreaga perioadă sau nedezagregat."
+    f"Numărătorile de persoane între 1 și {SMALLEST_SHOWN - 1} sunt suprimate, la fel destule "
+    "alte celule încât nicio valoare suprimată să nu poată fi recalculată sau aproximată din "
+    "tabelele publicate (verificat înainte de publicare). ALL = toate proiectele sau toți "
+    "partenerii; total = întreaga perioadă sau nedezagregat."
 )
 
 
@@ -178,16 +181,37 @@ def write_csv(frame: pd.DataFrame, path: Path) -> None:
     frame.assign(**{c: frame[c].map(csv_safe) for c in text}).to_csv(path, index=False, encoding="utf-8")
 
 
+def internal_directory(settings: Settings) -> Path:
+    """Coordinators' files of a publication (exact partner overlaps): never published."""
+    return settings.home / "internal" / published_on()
+
+
+def _refuse_if_disclosive(exact: pd.DataFrame, public: pd.DataFrame, reach_table: pd.DataFrame) -> None:
+    """The attacker's audit on exactly what is about to go out; nothing is written if it can
+    narrow a small count."""
+    exposed = audit_publication(exact, public, reach_table)
+    if len(exposed):
+        first = exposed.iloc[0]
+        raise DisclosureError(
+            f"publication refused: {len(exposed)} withheld small counts can be narrowed below the "
+            f"protection width {protection_width():g}, e.g. {'/'.join(map(str, first[KEYS]))} "
+            f"to [{first.lower:g}, {first.upper:g}]"
+        )
+
+
 def publish(engine: Engine, settings: Settings) -> Published:
+    exact = indicator_frame(engine)
+    reach_table = reach(exact)
+    public = suppress(exact, reach_table)
+    _refuse_if_disclosive(exact, public, reach_table)
     directory = settings.published / published_on()
     directory.mkdir(parents=True, exist_ok=True)
-    exact = indicator_frame(engine)
-    public = suppress(exact)
     csv_path = directory / "indicator_values.csv"
     write_csv(public, csv_path)
-    reach_table = reach(exact)
     write_csv(reach_table, directory / "reach.csv")
-    overlaps = directory / "partner_overlaps.csv"
+    internal = internal_directory(settings)
+    internal.mkdir(parents=True, exist_ok=True)
+    overlaps = internal / "partner_overlaps.csv"
     write_csv(_overlaps(engine), overlaps)
     workbook = directory / "indicator_values.xlsx"
     _write_workbook(workbook, public, reach_table)
