@@ -37,6 +37,7 @@ class Partner:
     code: str
     name: str
     county: str | None
+    contacts: tuple[str, ...] = ()  # e-mail addresses that get the outcome of each file
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,7 @@ def parse_network(raw: dict) -> Network:
     }
     partners, memberships = {}, {}
     for code, p in raw["partners"].items():
-        partners[code] = Partner(code, p["name"], p.get("county"))
+        partners[code] = Partner(code, p["name"], p.get("county"), tuple(p.get("contacts") or ()))
         for project, m in p.get("projects", {}).items():
             if project not in projects:
                 raise ValueError(f"partner {code} names unknown project {project}")
