@@ -12,12 +12,12 @@ from email.policy import default
 
 import pytest
 from aiosmtpd.controller import Controller
+from portal_helpers import *  # noqa: F403
+from portal_helpers import submitted
 
 from inclusion_data.contracts.network import load_network
 from inclusion_data.portal import accounts
 from inclusion_data.portal.mail import MailConfig, send_file_outcome, send_link, send_reminders
-from portal_helpers import *  # noqa: F403
-from portal_helpers import submitted
 from workbooks import beneficiary
 
 

@@ -9,11 +9,11 @@ import io
 import json
 
 import openpyxl
+from portal_helpers import *  # noqa: F403
+from portal_helpers import csrf, signed_in, submitted
 from sqlalchemy import insert
 
 from inclusion_data.warehouse import schema
-from portal_helpers import *  # noqa: F403
-from portal_helpers import csrf, signed_in, submitted
 from workbooks import beneficiary, write_xlsx
 
 

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import threading
+from contextlib import asynccontextmanager
+
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
+from inclusion_data.contracts.datasets import DATASETS
 from inclusion_data.contracts.network import load_network
 from inclusion_data.portal import auth_pages, coordinator_pages, partner_pages
 from inclusion_data.portal.config import PortalConfig
@@ -17,10 +21,31 @@ SESSION_COOKIE = "inclusion_session"
 FORM_OVERHEAD = 1 << 20  # what a multipart form adds around the file
 
 
+def _warm_up() -> None:
+    """Pay the checks' one-off start-up (Great Expectations' import and context, the suites,
+    the SIRUTA localities: 10-30 s on a 2-core machine) before the first partner's upload."""
+    from inclusion_data.intake.localities import localities
+    from inclusion_data.quality import validation
+
+    localities()
+    validation._batch_definition()
+    for name in DATASETS:
+        validation._suite(name)
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI):
+    if app.state.portal.config.warm_up:
+        threading.Thread(target=_warm_up, name="portal-warm-up", daemon=True).start()
+    yield
+    app.state.portal.engine.dispose()
+
+
 def create_app(config: PortalConfig | None = None) -> FastAPI:
     config = config or PortalConfig.from_env()
     app = FastAPI(
         title="inclusion-data portal",
+        lifespan=_lifespan,
         docs_url=None,
         redoc_url=None,
         openapi_url=None,

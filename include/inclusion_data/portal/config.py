@@ -36,6 +36,7 @@ class PortalConfig:
     base_url: str  # where users reach the portal: links in invitations and mails
     secure_cookies: bool  # Secure flag on the session cookie (on behind TLS, i.e. production)
     session_hours: float = 12
+    warm_up: bool = False  # load the checks' one-off start-up when the server starts
 
     @classmethod
     def from_env(cls, settings: Settings | None = None) -> PortalConfig:
@@ -46,6 +47,7 @@ class PortalConfig:
             base_url=os.environ.get("INCLUSION_PORTAL_URL", "http://127.0.0.1:8000").rstrip("/"),
             secure_cookies=_flag("INCLUSION_PORTAL_SECURE_COOKIES", False),
             session_hours=float(os.environ.get("INCLUSION_PORTAL_SESSION_HOURS", "12")),
+            warm_up=True,
         )
 
     @property
