@@ -92,6 +92,7 @@ def test_a_tampered_or_foreign_cookie_signs_nobody_in(config, client, people):
 
 
 def test_pages_send_security_headers(client):
+    assert client.get("/health").text == "ok"  # the compose health check's URL
     headers = client.get("/login").headers
     assert "script-src 'self'" in headers["content-security-policy"]
     assert headers["x-frame-options"] == "DENY" and headers["x-content-type-options"] == "nosniff"
