@@ -94,6 +94,9 @@ def browser():
 
 def _sign_in(browser, base: str, email: str):
     context = browser.new_context(accept_downloads=True)
+    # generous: on a loaded 2-core machine the first check may wait for the server's warm-up
+    context.set_default_timeout(180_000)
+    context.set_default_navigation_timeout(180_000)
     page = context.new_page()
     page.goto(f"{base}/login")
     page.fill("input[name=email]", email)
