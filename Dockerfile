@@ -48,12 +48,12 @@ ENV PATH=/opt/inclusion/.venv/bin:$PATH \
 RUN groupadd --system --gid 50000 inclusion \
     && useradd --system --uid 50000 --gid inclusion --home-dir /opt/airflow --shell /bin/bash inclusion \
     && mkdir -p /opt/inclusion/var/inbox /opt/inclusion/var/archive /opt/inclusion/var/rejected \
-        /opt/inclusion/var/reports /opt/inclusion/var/published \
+        /opt/inclusion/var/reports /opt/inclusion/var/published /opt/inclusion/var/portal \
         /opt/airflow/logs /opt/airflow/auth \
     && chown -R inclusion:inclusion /opt/inclusion/var /opt/airflow
 
 USER inclusion
 WORKDIR /opt/airflow
-EXPOSE 8080
+EXPOSE 8080 8000
 
 CMD ["airflow", "version"]

@@ -5,6 +5,9 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 UV_VERSION := 0.13.8
 UV := .tools/bin/uv
 PY := .venv/bin/python
+# where `make up` listens: this machine only, unless told otherwise (make up HOST=0.0.0.0)
+HOST ?= 127.0.0.1
+PORTAL_PORT ?= 8000
 
 .PHONY: demo test test-fast lint up bench suites docs migration clean help
 
@@ -13,7 +16,7 @@ help:
 	@echo "make test       lint (ruff, mypy) and the whole test suite (needs PostgreSQL on 127.0.0.1:5432)"
 	@echo "make test-fast  lint and the tests not marked slow (no Airflow DAG runs, browser or API server)"
 	@echo "make lint       ruff check, ruff format --check, mypy (import layers are a test: tests/test_layers.py)"
-	@echo "make up         Airflow standalone (UI on http://localhost:8080) on the embedded default"
+	@echo "make up         the portal (http://127.0.0.1:8000) beside Airflow standalone (UI on :8080); Ctrl-C stops both"
 	@echo "make bench      ingest throughput and memory, reader comparison (figures printed)"
 	@echo "make suites     regenerate expectations/*.json from the dataset contracts"
 	@echo "make docs       regenerate the README's dataset and indicator tables"
@@ -43,7 +46,12 @@ test-fast: lint
 	$(PY) -m pytest -m "not slow" $(PYTEST_ARGS)
 
 up: .venv/.installed
-	$(PY) -m inclusion_data.orchestration.local_airflow standalone
+	@echo "Portal:     http://$(HOST):$(PORTAL_PORT)/   (first coordinator: $(PY) -m inclusion_data.portal.admin create-coordinator --email you@example.org)"
+	@echo "Airflow UI: http://$(HOST):8080/   (user admin, password in var/airflow/simple_auth_manager_passwords.json.generated)"
+	@echo "Both listen on $(HOST) only (make up HOST=0.0.0.0 to open them to the network). Stop both with Ctrl-C."
+	@INCLUSION_PORTAL_HOST=$(HOST) INCLUSION_PORTAL_PORT=$(PORTAL_PORT) $(PY) -m inclusion_data.portal & portal=$$!; \
+	trap 'kill $$portal 2>/dev/null; wait $$portal 2>/dev/null' EXIT INT TERM; \
+	AIRFLOW__API__HOST=$(HOST) $(PY) -m inclusion_data.orchestration.local_airflow standalone
 
 bench: .venv/.installed
 	$(PY) benchmarks/ingest.py $(BENCH_ARGS)

@@ -1,17 +1,20 @@
-"""Airflow plugin: the data-quality site in the API server, with a link in the UI's menu."""
+"""Airflow plugin: a link in the UI's menu to the reviewers' pages, which the portal serves
+behind its own sign-in (coordinators only). No app is mounted in the API server: a plugin app
+there is not behind Airflow's login."""
+
+import os
 
 from airflow.plugins_manager import AirflowPlugin
 
-from inclusion_data.publishing.reviewers_app import URL_PREFIX, create_app
+PORTAL_URL = os.environ.get("INCLUSION_PORTAL_URL", "http://127.0.0.1:8000").rstrip("/")
 
 
 class InclusionReportsPlugin(AirflowPlugin):
     name = "inclusion_reports"
-    fastapi_apps = [{"app": create_app(), "url_prefix": URL_PREFIX, "name": "Data-quality reports"}]
     external_views = [
         {
             "name": "Calitatea datelor / Data quality",
-            "href": f"{URL_PREFIX}/index.html",
+            "href": f"{PORTAL_URL}/coordinator/submissions",
             "destination": "nav",
             "category": "browse",
         }

@@ -34,7 +34,8 @@ AIRFLOW_LONG_RUNNING = {
 }
 AIRFLOW_SERVICES = {*AIRFLOW_LONG_RUNNING, "airflow-init"}
 BACKING_SERVICES = {"redis", "postgres-airflow", "postgres-warehouse"}
-LONG_RUNNING = {*AIRFLOW_LONG_RUNNING, *BACKING_SERVICES}
+PORTAL = "portal"
+LONG_RUNNING = {*AIRFLOW_LONG_RUNNING, *BACKING_SERVICES, PORTAL}
 PIPELINE_FOLDERS = ["inbox", "archive", "rejected", "reports", "published"]
 
 # ${NAME}, ${NAME:-default}, ${NAME:?message}, ${NAME-x}, ${NAME?x} and bare $NAME; `$$` is a
@@ -138,7 +139,7 @@ def resolved_environment(service: str) -> dict[str, str]:
 
 
 def test_expected_services_exist():
-    assert set(SERVICES) == AIRFLOW_SERVICES | BACKING_SERVICES
+    assert set(SERVICES) == AIRFLOW_SERVICES | BACKING_SERVICES | {PORTAL}
 
 
 @pytest.mark.parametrize("service", sorted(AIRFLOW_LONG_RUNNING))
@@ -270,12 +271,13 @@ def test_worker_scales():
         assert fixed not in worker, f"airflow-worker sets {fixed}: it could not be scaled"
 
 
-def test_only_the_api_server_is_published():
+def test_only_the_api_server_and_the_portal_are_published_on_this_machine():
     published = {name for name, service in SERVICES.items() if service.get("ports")}
-    assert published == {"airflow-apiserver"}
+    assert published == {"airflow-apiserver", PORTAL}
     assert SERVICES["airflow-apiserver"]["ports"] == [
         "${AIRFLOW_API_BIND:-127.0.0.1}:${AIRFLOW_API_PORT:-8080}:8080"
     ]
+    assert SERVICES[PORTAL]["ports"] == ["${PORTAL_BIND:-127.0.0.1}:${PORTAL_PORT:-8000}:8000"]
     assert not any("container_name" in service for service in SERVICES.values())
 
 
@@ -436,6 +438,7 @@ def test_airflow_config_variables_name_real_options():
 def test_secrets_are_required_and_have_no_default():
     variables = compose_variables()
     for secret in (
+        "PORTAL_SECRET_KEY",
         "FERNET_KEY",
         "JWT_SECRET",
         "API_SECRET_KEY",
@@ -568,3 +571,51 @@ def test_celery_provider_is_a_locked_dependency():
     lock = tomllib.loads((ROOT / "uv.lock").read_text())
     locked = {package["name"] for package in lock["package"]}
     assert {"apache-airflow-providers-celery", "celery", "redis"} <= locked
+
+
+# --- the portal ----------------------------------------------------------------------------
+
+
+def test_the_portal_runs_the_package_module_and_serves_its_health_check():
+    import importlib.util
+
+    assert command(PORTAL) == ["python", "-m", "inclusion_data.portal"]
+    assert importlib.util.find_spec("inclusion_data.portal.__main__") is not None
+    assert healthcheck_command(PORTAL) == "curl --fail http://localhost:8000/health"
+    from inclusion_data.portal import app
+
+    assert '"/health"' in Path(app.__file__).read_text()
+    assert SERVICES[PORTAL]["image"] == SERVICES["airflow-scheduler"]["image"]
+    assert SERVICES[PORTAL]["build"] == {"context": ".", "dockerfile": "Dockerfile"}
+
+
+def test_the_portal_shares_the_pipelines_folders_and_warehouse():
+    worker, portal = resolved_environment("airflow-worker"), resolved_environment(PORTAL)
+    for name in ("INCLUSION_HOME", "WAREHOUSE_URL", "INCLUSION_SETTLE_SECONDS", "INCLUSION_PORTAL_URL"):
+        assert portal[name] == worker[name], name
+    for name in [n for n in worker if n.startswith("INCLUSION_SMTP_")]:
+        assert portal[name] == worker[name], name
+    worker_mounts = mounts("airflow-worker")
+    for folder in ("inbox", "archive", "rejected", "published"):
+        target = f"{portal['INCLUSION_HOME']}/{folder}"
+        assert mounts(PORTAL)[target] == worker_mounts[target] == folder
+    assert mounts(PORTAL)[f"{portal['INCLUSION_HOME']}/portal"] == "portal"
+    assert f"{portal['INCLUSION_HOME']}/portal" in DOCKERFILE
+    depends = SERVICES[PORTAL]["depends_on"]
+    assert depends["airflow-init"]["condition"] == "service_completed_successfully"
+    assert depends["postgres-warehouse"]["condition"] == "service_healthy"
+
+
+def test_the_portal_binds_every_address_in_its_container_with_secure_cookies():
+    env = environment(PORTAL)
+    assert env["INCLUSION_PORTAL_HOST"] == "0.0.0.0" and env["INCLUSION_PORTAL_PORT"] == "8000"
+    assert env["INCLUSION_PORTAL_SECURE_COOKIES"] == "true"
+    from inclusion_data.portal.config import PortalConfig
+    from inclusion_data.settings import Settings
+
+    resolved = resolved_environment(PORTAL)
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in resolved.items():
+            patch.setenv(name, value)
+        config = PortalConfig.from_env(Settings(home=Path("/nonexistent"), warehouse_url="unused"))
+    assert config.secure_cookies and config.secret_key == FAKE_ENV["PORTAL_SECRET_KEY"]

@@ -40,6 +40,7 @@ class Partner:
     code: str
     name: str
     county: str | None
+    contacts: tuple[str, ...] = ()  # e-mail addresses that get the outcome of each file
 
 
 @dataclass(frozen=True)
@@ -96,8 +97,8 @@ def parse_network(raw: dict) -> Network:
         projects[code] = Project(code, p["name_ro"], p["name_en"], *_span(where, p["start"], p["end"]))
     partners, memberships = {}, {}
     for code, p in raw["partners"].items():
-        p = _keys(f"network.yaml, partner '{code}'", p, ("name",), ("county", "projects"))
-        partners[code] = Partner(code, p["name"], p.get("county"))
+        p = _keys(f"network.yaml, partner '{code}'", p, ("name",), ("county", "projects", "contacts"))
+        partners[code] = Partner(code, p["name"], p.get("county"), tuple(p.get("contacts") or ()))
         for project, m in (p.get("projects") or {}).items():
             where = f"network.yaml, partner '{code}', project '{project}'"
             if project not in projects:

@@ -4,29 +4,28 @@ from __future__ import annotations
 
 import logging
 import os
-import traceback
 from collections import Counter
 from collections.abc import Sequence
-from pathlib import Path
 
 from sqlalchemy import Engine
 
 from inclusion_data.contracts.network import load_network
 from inclusion_data.indicators.computation import build_indicator_values
-from inclusion_data.intake import pseudonym
 from inclusion_data.intake.sealing import NameSeal
 from inclusion_data.orchestration.attempts import MAX_ATTEMPTS, Attempts
 from inclusion_data.orchestration.faults import is_infrastructure_fault
 from inclusion_data.orchestration.ingest import batches, discover, process_file, set_aside
 from inclusion_data.orchestration.object_storage import pull_inbox, push_processed, push_published
+from inclusion_data.portal.mail import send_file_outcome
 from inclusion_data.publishing.publication import publish
 from inclusion_data.publishing.reviewers_site import build_site
 from inclusion_data.quality.findings import Finding, file_error
 from inclusion_data.settings import Settings
 from inclusion_data.submissions.outcome import ACCEPTED, short_id
 from inclusion_data.warehouse.completeness import compute_completeness, store_completeness
-from inclusion_data.warehouse.engine import make_engine, migrate
+from inclusion_data.warehouse.engine import loggable_error, make_engine, migrate
 from inclusion_data.warehouse.history import WarehouseHistory
+from inclusion_data.warehouse.key_binding import load_bound_key
 from inclusion_data.warehouse.load import sync_reference
 from inclusion_data.warehouse.volumes import refresh_volume_findings
 
@@ -62,7 +61,7 @@ def process_batch(ids: list[str]) -> list[dict]:
     waiting = {short_id(p): p for p in discover(settings)}
     engine = make_engine(settings.warehouse_url)
     network = load_network()
-    key = pseudonym.load_key(settings)
+    key = load_bound_key(settings, engine)  # another key than the warehouse's fails the task here
     attempts, history = Attempts(settings.home), WarehouseHistory(engine, NameSeal(key))
     results = []
     for relative in (waiting.get(i, i) for i in ids):
@@ -78,25 +77,20 @@ def process_batch(ids: list[str]) -> list[dict]:
                 if is_infrastructure_fault(exc):
                     attempts.finish(relative)  # not the file's doing: it stays for the retry
                     log.warning(
-                        "file %s: %s; left in the inbox for the retry", short_id(relative), _fault(exc)
+                        "file %s: %s; left in the inbox for the retry",
+                        short_id(relative),
+                        loggable_error(exc),
                     )
                     raise
                 # keep the file and say so; the log has the trace for engineers (no values:
                 # the exception's type and where it was raised, not its message)
-                log.error("file %s could not be processed: %s", short_id(relative), _fault(exc))
+                log.error("file %s could not be processed: %s", short_id(relative), loggable_error(exc))
                 outcome = set_aside(relative, settings, _failed_on(exc), "_internal_error")
         attempts.finish(relative)
+        send_file_outcome(outcome, settings, engine, network)  # never raises: mail is a courtesy
         results.append(outcome.task_summary())
     engine.dispose()
     return results
-
-
-def _fault(exc: BaseException) -> str:
-    """An exception named by its type and the frames it came through, without its message
-    (a database error's message can quote the row it refused)."""
-    frames = traceback.extract_tb(exc.__traceback__)[-5:]
-    where = "; ".join(f"{Path(f.filename).name}:{f.lineno} {f.name}" for f in frames)
-    return f"{type(exc).__module__}.{type(exc).__qualname__} at {where}"
 
 
 def _failed_on(exc: Exception) -> Finding:

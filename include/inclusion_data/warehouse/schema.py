@@ -160,6 +160,42 @@ pseudonym_keys = Table(
     Column("retired_at", DateTime(timezone=True)),
 )
 
+# --- the portal's accounts (inclusion_data.portal): who may sign in, one-time links, and
+# failed sign-ins (counted here so that the limit holds across server processes)
+portal_users = Table(
+    "portal_users",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("email", String(254), nullable=False, unique=True),  # stored lower-case
+    Column("name", String(200), nullable=False),
+    Column("role", String(16), nullable=False),  # partner | coordinator
+    Column("partner", String(64)),  # the one organisation of a partner user; NULL for coordinators
+    Column("language", String(2), nullable=False),  # ro | en
+    Column("password_hash", String(200)),  # argon2id; NULL until the invitation is used
+    Column("session_version", Integer, nullable=False),  # raised to sign out every session
+    Column("active", Boolean, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+portal_tokens = Table(
+    "portal_tokens",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),  # sha256 of the link's secret
+    Column("user_id", Integer, ForeignKey("portal_users.id"), nullable=False, index=True),
+    Column("purpose", String(16), nullable=False),  # invite | reset
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("used_at", DateTime(timezone=True)),
+)
+
+portal_login_failures = Table(
+    "portal_login_failures",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("account", String(254), nullable=False, index=True),
+    Column("address", String(64), nullable=False, index=True),
+    Column("at", DateTime(timezone=True), nullable=False, index=True),
+)
+
 _TYPES: dict[Kind, Callable[[], TypeEngine[Any]]] = {
     Kind.TEXT: lambda: String(TEXT_LENGTH),
     Kind.CODE: lambda: String(CODE_LENGTH),

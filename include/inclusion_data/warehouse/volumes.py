@@ -77,3 +77,21 @@ def _rewrite_report(conn: Connection, home: Path, file_hash: str, sheets: dict[s
     if stored.parent.is_dir() and outcome.received is not None:
         write_file_report(outcome, stored, outcome.received)
     conn.execute(update(f).where(f.c.file_hash == file_hash).values(outcome=outcome.to_record()))
+
+
+def volume_preview(
+    engine: Engine, project: str, partner: str, dataset: str, period: str, rows: int, sheet: str
+):
+    """The warning a month of ``rows`` rows would get against the partner's accepted months as
+    they stand (for a pre-check, before the file is sent: ``portal``)."""
+    s = schema.submissions
+    query = select(s.c.period, s.c.row_count).where(
+        (s.c.project == project)
+        & (s.c.partner == partner)
+        & (s.c.dataset == dataset)
+        & (s.c.status == ACCEPTED)
+        & (s.c.period != period)
+    )
+    with engine.connect() as conn:
+        others = {p: n for p, n in conn.execute(query).all()}
+    return volume_finding(others, rows, sheet)
