@@ -148,11 +148,6 @@ def test_rotation_refuses_a_weak_new_key_and_a_warehouse_of_another_key(
     assert [active for *_, active in _fingerprints(engine)] == [True]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="tasks.process_batch must take its key from key_binding.load_bound_key "
-    "(orchestration/tasks.py belongs to the other half of issue 10): flip after merge",
-)
 def test_a_batch_with_another_key_fails_and_leaves_its_files_in_the_inbox(settings, engine, monkeypatch):
     bind_key(engine, _strong().encode(), "the first load")
     monkeypatch.setenv(pseudonym.ENV_VAR, _strong())
