@@ -9,6 +9,7 @@ import random
 from sqlalchemy import select
 
 from inclusion_data.contracts.network import load_network
+from inclusion_data.intake.sealing import NameSeal
 from inclusion_data.orchestration.ingest import process_file
 from inclusion_data.warehouse import schema
 from inclusion_data.warehouse.volumes import refresh_volume_findings
@@ -45,7 +46,7 @@ def _run(settings, engine, months: list[int]) -> dict:
     for month in months:
         relative = _drop(settings, month, SIZES[month])
         outcomes[month] = process_file(relative, settings, engine, load_network(), b"k")
-        refresh_volume_findings(engine, settings.home)  # each batch its own run
+        refresh_volume_findings(engine, settings.home, NameSeal(b"k"))  # each batch its own run
     return outcomes
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from inclusion_data.intake.paths import inside, safe_name
 from inclusion_data.settings import Settings
+from inclusion_data.submissions.outcome import short_id
 
 log = logging.getLogger(__name__)
 UNSAFE_KEYS = "_unsafe_keys"  # inbox folder for objects whose key points outside it
@@ -67,7 +68,8 @@ def pull_inbox(settings: Settings) -> list[str]:
         except ValueError:
             # a key such as a/../../x or /etc/x: never written where it points; kept, safely named
             local = settings.inbox / UNSAFE_KEYS / safe_name(relative.replace("/", "_"))
-            log.warning("object %r leads outside the inbox; pulled as %s", relative, local.name)
+            # named by a short hash: keys, like file names, can name people
+            log.warning("an object key leads outside the inbox; pulled as %s", short_id(relative))
         local.parent.mkdir(parents=True, exist_ok=True)
         partial = local.with_name(f".{local.name}.part")  # hidden: discover() skips it
         with item.open("rb") as source, partial.open("wb") as target:

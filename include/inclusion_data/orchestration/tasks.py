@@ -135,7 +135,7 @@ def summarise(results: Sequence[list[dict]]) -> dict:
     if files:
         settings = Settings.from_env()
         engine = make_engine(settings.warehouse_url)
-        changed = refresh_volume_findings(engine, settings.home)
+        changed = refresh_volume_findings(engine, settings.home, NameSeal(load_bound_key(settings, engine)))
         log.info("ingest: unusual_volume warnings changed on %d submissions", changed)
         refresh_reports(settings, engine)
         engine.dispose()

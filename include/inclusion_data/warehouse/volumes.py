@@ -17,6 +17,7 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Engine, select, update
 
+from inclusion_data.intake.sealing import NameSeal
 from inclusion_data.quality.findings import WARNING, Finding
 from inclusion_data.quality.plausibility import volume_finding
 from inclusion_data.submissions.file_report import write_file_report
@@ -26,7 +27,7 @@ from inclusion_data.warehouse import schema
 RULE = "unusual_volume"
 
 
-def refresh_volume_findings(engine: Engine, home: Path) -> int:
+def refresh_volume_findings(engine: Engine, home: Path, seal: NameSeal) -> int:
     """Recompute the warning for every submission; returns how many changed."""
     s = schema.submissions
     query = select(
@@ -56,18 +57,20 @@ def refresh_volume_findings(engine: Engine, home: Path) -> int:
                 )
                 changed[r.file_hash][r.sheet] = kept
         for file_hash, sheets in changed.items():
-            _rewrite_report(conn, home, file_hash, sheets)
+            _rewrite_report(conn, home, seal, file_hash, sheets)
     return sum(len(sheets) for sheets in changed.values())
 
 
-def _rewrite_report(conn: Connection, home: Path, file_hash: str, sheets: dict[str, list[dict]]) -> None:
+def _rewrite_report(
+    conn: Connection, home: Path, seal: NameSeal, file_hash: str, sheets: dict[str, list[dict]]
+) -> None:
     f = schema.file_outcomes
     record = conn.execute(
         select(f.c.outcome).where((f.c.file_hash == file_hash) & f.c.filed_at.is_not(None))
     ).scalar_one_or_none()
     if not record or record == "{}":  # filed before outcomes were recorded
         return
-    outcome = FileOutcome.from_record(record)
+    outcome = FileOutcome.from_record(seal.open(record))  # kept sealed: it names the file
     for sheet, findings in sheets.items():
         outcome.sheet_findings[sheet] = [Finding.from_dict(x) for x in findings]
         for submission in outcome.submissions:
@@ -76,7 +79,7 @@ def _rewrite_report(conn: Connection, home: Path, file_hash: str, sheets: dict[s
     stored = home / outcome.stored_at
     if stored.parent.is_dir() and outcome.received is not None:
         write_file_report(outcome, stored, outcome.received)
-    conn.execute(update(f).where(f.c.file_hash == file_hash).values(outcome=outcome.to_record()))
+    conn.execute(update(f).where(f.c.file_hash == file_hash).values(outcome=seal.seal(outcome.to_record())))
 
 
 def volume_preview(
