@@ -39,6 +39,7 @@ RULES = {
     "service_date_in_reporting_month": N_("service date outside the reporting month"),
     "start_date_plausible": N_("start date not plausible"),
     "unusual_value": N_("unusual value"),
+    "too_long": N_("text too long"),
     # about a sheet or the whole file
     "unusual_volume": N_("unusual number of rows"),
     "already_processed": N_("file already processed"),
@@ -51,6 +52,7 @@ RULES = {
     "misplaced_file": N_("file outside a partner's folder"),
     "month_outside_project": N_("month outside the reporting period"),
     "no_dataset": N_("no dataset in the file"),
+    "no_header_row": N_("no header row"),
     "internal_error": N_("internal error"),
     "empty_file": N_("empty file"),
     "too_big": N_("file too big"),
