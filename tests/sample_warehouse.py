@@ -1,13 +1,16 @@
-"""A small warehouse that the indicator and publication tests share: people served by several
-partners and projects, with and without a CNP."""
+"""A small warehouse that the indicator and publication tests share (people served by several
+partners and projects, with and without a CNP), and what the ingest tests count in one."""
 
 from __future__ import annotations
 
 import datetime as dt
 
+from sqlalchemy import func, select
+
 from inclusion_data.contracts.network import load_network
 from inclusion_data.indicators.computation import build_indicator_values
 from inclusion_data.orchestration.ingest import discover, process_file
+from inclusion_data.warehouse import schema
 from workbooks import CNP_F_2008, CNP_M_1985, beneficiary, write_xlsx
 
 CHILD = {"cnp": CNP_F_2008, "sex": "F", "birth_date": 2008, "vulnerable_group": "Copil în situație de risc"}
@@ -82,3 +85,14 @@ def old_suppression(frame):
             if len(shown):
                 out.loc[shown.value.idxmin(), "suppressed"] = True
     return out
+
+
+def accepted_beneficiary_rows(engine) -> int:
+    """Beneficiary rows of accepted submissions: what indicators read."""
+    b, s = schema.dataset_tables["beneficiaries"], schema.submissions
+    with engine.connect() as conn:
+        return conn.scalar(
+            select(func.count())
+            .select_from(b.join(s, s.c.id == b.c.submission_id))
+            .where(s.c.status == "accepted")
+        )

@@ -31,6 +31,7 @@ from inclusion_data.orchestration.ingest import discover, process_file
 from inclusion_data.submissions.evaluation import evaluate_file
 from inclusion_data.warehouse import schema
 from inclusion_data.warehouse.engine import make_engine
+from sample_warehouse import accepted_beneficiary_rows
 from workbooks import beneficiary, write_xlsx
 
 KEY = b"test"
@@ -78,16 +79,6 @@ def _accepted(engine) -> list[tuple]:
                 select(s.c.file_name, s.c.row_count).where(s.c.status == "accepted")
             )
         ]
-
-
-def _current_rows(engine) -> int:
-    b, s = schema.dataset_tables["beneficiaries"], schema.submissions
-    with engine.connect() as conn:
-        return conn.scalar(
-            select(func.count())
-            .select_from(b.join(s, s.c.id == b.c.submission_id))
-            .where(s.c.status == "accepted")
-        )
 
 
 def _empty_warehouse(engine) -> None:
@@ -163,7 +154,7 @@ def test_two_processes_loading_one_month_leave_the_newest_version_alone_accepted
             _place(newer, folder / "a_martie.xlsx", ARRIVAL + 60)
             order = ["TWAM/asoc-cluj/a_martie.xlsx", "TWAM/asoc-cluj/z_martie.xlsx"]
             _race(order if newest_first else order[::-1], (0.0, 0.05))
-            accepted, rows = _accepted(engine), _current_rows(engine)
+            accepted, rows = _accepted(engine), accepted_beneficiary_rows(engine)
             rows_seen["versions"].add(rows)
             if accepted != [("a_martie.xlsx", 4)] or rows != 4:
                 wrong["versions"] += 1
@@ -173,7 +164,7 @@ def test_two_processes_loading_one_month_leave_the_newest_version_alone_accepted
             _place(as_csv, folder / "raport (1)_2016-03.csv", ARRIVAL + 120 + i)
             names = ["TWAM/asoc-cluj/raport_2016-03.csv", "TWAM/asoc-cluj/raport (1)_2016-03.csv"]
             statuses = _race(names[:: -1 if newest_first else 1], (0.0, 0.0))
-            rows = _current_rows(engine)
+            rows = accepted_beneficiary_rows(engine)
             rows_seen["same bytes"].add(rows)
             if (
                 len(_accepted(engine)) != 1

@@ -10,6 +10,7 @@ from inclusion_data.orchestration import tasks
 from inclusion_data.orchestration.ingest import discover, process_file
 from inclusion_data.submissions.outcome import short_id
 from inclusion_data.warehouse import schema
+from sample_warehouse import accepted_beneficiary_rows
 from workbooks import CNP_F_2008, CNP_M_1985, beneficiary, write_xlsx
 
 KEY = b"test"
@@ -30,16 +31,6 @@ def _count(engine, table):
         return conn.scalar(select(func.count()).select_from(table))
 
 
-def _current_rows(engine):
-    b, s = schema.dataset_tables["beneficiaries"], schema.submissions
-    with engine.connect() as conn:
-        return conn.scalar(
-            select(func.count())
-            .select_from(b.join(s, s.c.id == b.c.submission_id))
-            .where(s.c.status == "accepted")
-        )
-
-
 def test_a_resend_supersedes_the_older_version_in_the_warehouse(settings, engine):
     _drop(
         settings,
@@ -52,7 +43,7 @@ def test_a_resend_supersedes_the_older_version_in_the_warehouse(settings, engine
         ],
     )
     [first] = _process_inbox(settings, engine)
-    assert first.status == "accepted" and _current_rows(engine) == 2
+    assert first.status == "accepted" and accepted_beneficiary_rows(engine) == 2
     _drop(
         settings,
         "martie_corectat.xlsx",
@@ -78,7 +69,7 @@ def test_a_resend_supersedes_the_older_version_in_the_warehouse(settings, engine
         (first.submissions[0].submission_id, "superseded", 1, new_id),
         (new_id, "accepted", 2, None),
     ]
-    assert _current_rows(engine) == 3
+    assert accepted_beneficiary_rows(engine) == 3
     assert _count(engine, schema.dataset_tables["beneficiaries"]) == 5  # history is kept
 
 

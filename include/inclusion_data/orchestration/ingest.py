@@ -21,9 +21,9 @@ from inclusion_data.intake.parsing import RawSheet
 from inclusion_data.intake.paths import safe_name, unsafe_reason
 from inclusion_data.intake.reading import read_inspected
 from inclusion_data.intake.sealing import NameSeal
-from inclusion_data.quality.findings import WARNING, Finding, file_error
+from inclusion_data.quality.findings import Finding, file_error
 from inclusion_data.settings import Settings
-from inclusion_data.submissions.evaluation import evaluate_file, file_hash
+from inclusion_data.submissions.evaluation import already_processed, evaluate_file, file_hash
 from inclusion_data.submissions.feedback import feedback_path, write_feedback_workbook
 from inclusion_data.submissions.file_report import write_file_report
 from inclusion_data.submissions.outcome import DUPLICATE, REJECTED, FileOutcome, short_id
@@ -84,8 +84,8 @@ def stored_name(outcome: FileOutcome) -> str:
 
 
 def _unused(target: Path) -> Path:
-    """``target``, or with a counter before its suffix when taken: two files whose names only
-    differ in what ``safe_name`` replaced, filed in the same second, must not overwrite."""
+    """``target``, or with a counter before its suffix when taken: two copies of the same bytes
+    filed in the same second (a duplicate beside its original) must not overwrite."""
     candidate, n = target, 1
     while os.path.lexists(candidate):
         n += 1
@@ -153,16 +153,7 @@ def _needs_feedback(outcome: FileOutcome) -> bool:
 def _duplicate_of(outcome: FileOutcome, earlier: list[int]) -> None:
     outcome.status = DUPLICATE
     outcome.sheet_findings, outcome.submissions = {}, []
-    outcome.findings = [
-        Finding(
-            "already_processed",
-            WARNING,
-            f"This exact file was processed before (submission {', '.join(map(str, earlier))}); "
-            "nothing changed.",
-            f"Acest fișier a mai fost procesat (depunerea {', '.join(map(str, earlier))}); "
-            "nu s-a schimbat nimic.",
-        )
-    ]
+    outcome.findings = [already_processed(earlier)]
 
 
 def _file(

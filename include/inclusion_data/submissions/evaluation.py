@@ -73,6 +73,17 @@ def received_at(path: Path) -> dt.datetime:
     return dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC)
 
 
+def already_processed(earlier: list[int]) -> Finding:
+    """A file whose exact bytes were recorded before, as ``earlier`` submissions."""
+    ids = ", ".join(map(str, earlier))
+    return Finding(
+        "already_processed",
+        WARNING,
+        f"This exact file was processed before (submission {ids}); nothing changed.",
+        f"Acest fișier a mai fost procesat (depunerea {ids}); nu s-a schimbat nimic.",
+    )
+
+
 def _dataset_sheets(sheets: list[RawSheet], outcome: FileOutcome) -> list[tuple[Dataset, RawSheet]]:
     found: list[tuple[Dataset, RawSheet]] = []
     for sheet in sheets:
@@ -264,16 +275,7 @@ def _evaluate(
     earlier = history.already_processed(outcome.file_hash) if history is not None else []
     if earlier:
         outcome.status = DUPLICATE
-        outcome.findings.append(
-            Finding(
-                "already_processed",
-                WARNING,
-                f"This exact file was processed before (submission {', '.join(map(str, earlier))}); "
-                "nothing changed.",
-                f"Acest fișier a mai fost procesat (depunerea {', '.join(map(str, earlier))}); "
-                "nu s-a schimbat nimic.",
-            )
-        )
+        outcome.findings.append(already_processed(earlier))
         return
     sheets = evaluation.sheets = read_inspected(path, limits)  # inspected in evaluate_file
     in_workbook, in_name = month_in_workbook(sheets), month_in_file_name(path.name)
