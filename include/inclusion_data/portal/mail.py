@@ -60,11 +60,14 @@ class MailConfig:
         )
 
 
-def send(message: EmailMessage, config: MailConfig | None = None) -> bool:
-    """Send one message; False (and a log line) when mail is not set up or the server fails."""
+def send(message: EmailMessage, about: str, config: MailConfig | None = None) -> bool:
+    """Send one message; False (and a log line) when mail is not set up or the server fails.
+
+    The log names the message by ``about``, never by its subject or recipients: a subject
+    carries the file's name, which partners often make a person's name."""
     config = config or MailConfig.from_env()
     if config.host is None:
-        log.info("mail not set up (INCLUSION_SMTP_HOST): not sent: %s", message["Subject"])
+        log.info("mail not set up (INCLUSION_SMTP_HOST): %s not sent", about)
         return False
     message["From"] = config.sender
     try:
@@ -75,7 +78,9 @@ def send(message: EmailMessage, config: MailConfig | None = None) -> bool:
                 smtp.login(config.user, config.password or "")
             smtp.send_message(message)
     except (OSError, smtplib.SMTPException) as exc:
-        log.error("mail to %s not sent: %s", message["To"], exc)
+        # an SMTP reply can quote the recipients; the system's reason for a socket error cannot
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else loggable_error(exc)
+        log.error("%s not sent (%s:%s): %s", about, config.host, config.port, reason)
         return False
     return True
 
@@ -196,7 +201,7 @@ def send_file_outcome(
         for language, addresses in _languages(engine, partner.contacts).items():
             message = outcome_message(outcome, language, settings)
             message["To"] = ", ".join(addresses)
-            sent += send(message, config)
+            sent += send(message, f"the outcome of file {short_id(outcome.file_hash)}", config)
         return sent
     except Exception as exc:  # mail is a courtesy: the file is processed and filed whatever happens here
         # named by its hash and the error by its type and place: names and messages are personal
@@ -226,7 +231,7 @@ def send_link(
         body = _("Choose a new password here (the link works once, for one hour):")
     message["To"] = user.email
     message.set_content(f"{body}\n\n{url}\n\n" + _("If you did not expect this message, ignore it."))
-    return send(message, mail)
+    return send(message, f"a {purpose} link", mail)
 
 
 # --- reminders before a due date ------------------------------------------------------------
@@ -302,7 +307,8 @@ def send_reminders(
             for language, addresses in _languages(engine, partner.contacts).items():
                 message = reminder_message(reminder, language)
                 message["To"] = ", ".join(addresses)
-                reminder["messages"] += send(message, config)
+                about = f"the reminder for {reminder['project']}/{reminder['partner']} {reminder['period']}"
+                reminder["messages"] += send(message, about, config)
     finally:
         engine.dispose()
     return [{**r, "due": r["due"].isoformat()} for r in reminders]
