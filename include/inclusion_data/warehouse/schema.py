@@ -149,6 +149,23 @@ partner_overlaps = Table(
     Column("persons", Integer, nullable=False),  # counted by both partners (any project)
 )
 
+# Review and period close: every approval and reopening of a project's month, kept as
+# history (never updated). A month whose latest entry is an approval is closed: it is
+# published as final, and a file for it is held until a coordinator reopens it.
+month_reviews = Table(
+    "month_reviews",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("project", String(16), nullable=False),
+    Column("period", String(7), nullable=False),
+    Column("action", String(16), nullable=False),  # approved | reopened
+    Column("by", String(254), nullable=False),  # the coordinator (portal account or command user)
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("note", Text, nullable=False),  # why: required for a reopening
+    Column("publication", String(64)),  # the publication that first carried this state
+    Index("ix_month_reviews_key", "project", "period"),
+)
+
 pseudonym_keys = Table(
     "pseudonym_keys",
     metadata,
