@@ -199,7 +199,10 @@ def test_sixty_months_of_five_versions_through_the_dag_keep_the_newest(
     for n, (project, partner, month, locality) in enumerate(keys):
         for version in range(1, 6):
             source = tmp_path / "files" / f"{n}_{version}.xlsx"
-            write_xlsx(source, {"Beneficiari": _people(version, month, locality)}, info_month=month)
+            # each partner its own people: two partners' files of a month must never be the
+            # same bytes (a file's hash is its identity; xlsx timestamps only differ by second)
+            people = _people(version, month, locality, prefix=partner)
+            write_xlsx(source, {"Beneficiari": people}, info_month=month)
             # versions arrive a minute apart; their names do not tell the order
             name = f"raport_{(version * 7) % 5}_{month}.xlsx"
             _place(source, settings.inbox / project / partner / name, ARRIVAL + n + 60 * version)
