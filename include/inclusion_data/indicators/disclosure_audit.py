@@ -41,6 +41,7 @@ from inclusion_data.indicators.catalogue import ALL, TOTAL, catalogue
 
 DEFAULT_PROTECTION_WIDTH = 5.0
 SMALL_COUNT_LIMIT = 5  # person counts below it (and above 0) are the sensitive cells
+SPREAD_DIRECTIONS = 3  # random signed sums solved before the per-cell LPs (see _spread)
 KEYS = ["indicator_id", "project", "partner", "period", "dimension", "category"]
 
 
@@ -311,6 +312,10 @@ def _solve(members: np.ndarray, constraints: list, width: float) -> list[Interva
         np.maximum(seen_high, point, out=seen_high)
         return float(point[i])
 
+    # a few points first where many cells go as low or as high as they can together: they
+    # prove most cells wide at once and leave the per-cell LPs to the few that may be narrow
+    # (on the demo's publication: audit 25 s -> 8 s, suppression 29 s -> 13 s, same cells)
+    _spread(solver, n, seen_low, seen_high)
     for i in range(n):
         if _wide(seen_low[i], seen_high[i], width):
             continue
@@ -326,6 +331,24 @@ def _solve(members: np.ndarray, constraints: list, width: float) -> list[Interva
         )
         for i, cell in enumerate(members)
     ]
+
+
+def _spread(solver, n: int, seen_low: np.ndarray, seen_high: np.ndarray) -> None:
+    """Solve for the lowest and highest sum of all cells, then of a few random signed sums
+    (some cells pushed up while others go down), and note every point reached."""
+    everything = np.arange(n, dtype=np.int32)
+    rng = np.random.default_rng(0)  # fixed: the same publication is audited the same way
+    directions = [np.ones(n)] + [rng.choice([-1.0, 1.0], n) for _ in range(SPREAD_DIRECTIONS)]
+    for d in directions:
+        solver.changeColsCost(n, everything, d)
+        for sense in (highspy.ObjSense.kMinimize, highspy.ObjSense.kMaximize):
+            solver.changeObjectiveSense(sense)
+            solver.run()
+            if solver.getModelStatus() == highspy.HighsModelStatus.kOptimal:  # the sum may be unbounded
+                point = np.asarray(solver.getSolution().col_value)
+                np.minimum(seen_low, point, out=seen_low)
+                np.maximum(seen_high, point, out=seen_high)
+    solver.changeColsCost(n, everything, np.zeros(n))
 
 
 def disclosed(
