@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import re
 
 import openpyxl
 from portal_helpers import *  # noqa: F403
@@ -105,6 +106,42 @@ def test_declaring_no_activity_sends_the_template_with_an_empty_sheet(client, pe
     # a dataset the partner does not report, or another project, is refused
     form["dataset"] = "trainings"
     assert client.post("/partner/ALBA/nil", data=form).status_code == 404
+
+
+def test_a_declared_month_without_activity_is_processed_as_a_nil_return_and_shown(
+    client, people, portal_settings, portal_engine
+):
+    from inclusion_data.contracts.network import load_network
+    from inclusion_data.intake import pseudonym
+    from inclusion_data.orchestration.ingest import discover, process_file
+    from inclusion_data.orchestration.tasks import refresh_reports
+
+    signed_in(client, people["cluj"].email)
+    form = {"dataset": "volunteers", "month": "2016-03"}
+    assert client.post("/partner/TWAM/nil", data=form).status_code == 403  # no CSRF token
+    assert not (portal_settings.inbox / "TWAM" / "asoc-cluj").exists()
+    form["csrf_token"] = csrf(client, "/partner")
+    assert client.post("/partner/TWAM/nil", data=form).status_code == 200
+    assert "fără activitate (declarat)" not in client.get("/partner/submissions").text  # waiting
+    # the pipeline takes it from the inbox like any other file
+    key = pseudonym.load_key(portal_settings)
+    [outcome] = [
+        process_file(r, portal_settings, portal_engine, load_network(), key)
+        for r in discover(portal_settings)
+    ]
+    assert [(s.dataset, s.status, s.rows) for s in outcome.submissions] == [("volunteers", "nil", 0)]
+    refresh_reports(portal_settings, portal_engine)
+
+    mine = client.get("/partner/submissions").text
+    row = re.search(r'<tr class="nil" data-submission="\d+">.*?</tr>', mine, re.S)
+    assert row and "Voluntari" in row.group() and "fără activitate (declarat)" in row.group()
+    home = client.get("/partner").text
+    assert re.search(r'<tr class="nil"><td>TWAM</td><td>Voluntari</td><td>2016-03</td>', home)
+    signed_in(client, people["coordinator"].email)
+    page = client.get("/coordinator/completeness?partner=asoc-cluj").text
+    assert "Months declared without activity (nil returns, received and complete): 1." in page
+    # declared today for March 2016: received, complete, and late
+    assert '<td class="nil late">no activity declared (late)</td>' in page
 
 
 def test_my_submissions_list_status_version_report_and_feedback(

@@ -136,6 +136,13 @@ class Check:
     ro: str
 
 
+# A nil return (no activity in the month for a dataset) is declared in a file's Info sheet on a
+# row "Fără activitate: <sheet> | Da | No activity: <sheet>" (``Dataset.no_activity``), the
+# answer from this vocabulary; or by sending the dataset's sheet with its headers and no rows.
+NO_ACTIVITY = ("Fără activitate", "No activity")
+NO_ACTIVITY_ANSWERS = "yes_no"
+
+
 @dataclass(frozen=True)
 class Dataset:
     name: str
@@ -146,6 +153,11 @@ class Dataset:
 
     def field(self, name: str) -> Field:
         return next(f for f in self.fields if f.name == name)
+
+    @property
+    def no_activity(self) -> tuple[str, str]:
+        """The Info sheet's labels, Romanian and English, of this dataset's nil-return row."""
+        return f"{NO_ACTIVITY[0]}: {self.sheet_names[0]}", f"{NO_ACTIVITY[1]}: {self.sheet_names[1]}"
 
     @property
     def stored_fields(self) -> tuple[Field, ...]:

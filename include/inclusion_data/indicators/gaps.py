@@ -6,13 +6,13 @@ from __future__ import annotations
 import pandas as pd
 
 from inclusion_data.indicators.catalogue import catalogue
-from inclusion_data.submissions.outcome import ACCEPTED
+from inclusion_data.warehouse.completeness import COMPLETE
 
 
 def incomplete_indicators(rows: list[dict]) -> pd.DataFrame:
     """Indicators whose values lack a partner's month because its submission is missing or
     was rejected (and not yet corrected)."""
-    gaps = [r for r in rows if r["status"] != ACCEPTED]
+    gaps = [r for r in rows if r["status"] not in COMPLETE]  # a nil month lacks nothing
     notes = [
         {
             "indicator_id": i.id,

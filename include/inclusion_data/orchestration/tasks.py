@@ -21,7 +21,7 @@ from inclusion_data.publishing.publication import publish
 from inclusion_data.publishing.reviewers_site import build_site
 from inclusion_data.quality.findings import Finding, file_error
 from inclusion_data.settings import Settings
-from inclusion_data.submissions.outcome import ACCEPTED, short_id
+from inclusion_data.submissions.outcome import CURRENT, short_id
 from inclusion_data.warehouse.completeness import compute_completeness, store_completeness
 from inclusion_data.warehouse.engine import loggable_error, make_engine, migrate
 from inclusion_data.warehouse.history import WarehouseHistory
@@ -140,7 +140,8 @@ def summarise(results: Sequence[list[dict]]) -> dict:
         refresh_reports(settings, engine)
         engine.dispose()
         push_processed(settings)
-    if not any(s["status"] == ACCEPTED for outcome in files for s in outcome["submissions"]):
+    # a nil return changes the publication too: it supersedes the rows of its month
+    if not any(s["status"] in CURRENT for outcome in files for s in outcome["submissions"]):
         from airflow.sdk.exceptions import AirflowSkipException
 
         # no new data: skipping emits no Asset event, so publish_indicators is not triggered

@@ -28,6 +28,7 @@ from inclusion_data.publishing.reviewers_site import (
     _submissions,
     _trends_context,
 )
+from inclusion_data.submissions.outcome import NIL
 from inclusion_data.warehouse import schema
 
 router = APIRouter(prefix="/coordinator")
@@ -123,6 +124,7 @@ def completeness(request: Request, user: CoordinatorUser) -> Response:
         chosen=chosen,
         choices=_choices(everything) if everything else {k: [] for k in FILTERS},
         due_day=p.config.settings.due_day,
+        nil_months=sum(r["status"] == NIL for r in rows),
         **_completeness_context(rows),
     )
 

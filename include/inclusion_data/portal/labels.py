@@ -53,6 +53,8 @@ RULES = {
     "month_outside_project": N_("month outside the reporting period"),
     "no_dataset": N_("no dataset in the file"),
     "no_header_row": N_("no header row"),
+    "no_activity_with_rows": N_("rows sent with a declaration of no activity"),
+    "no_activity_answer": N_("no-activity answer neither Yes nor No"),
     "internal_error": N_("internal error"),
     "empty_file": N_("empty file"),
     "too_big": N_("file too big"),

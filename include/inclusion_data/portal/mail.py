@@ -30,7 +30,7 @@ from inclusion_data.portal.labels import Labels
 from inclusion_data.quality.findings import compact_rows
 from inclusion_data.settings import Settings
 from inclusion_data.submissions.outcome import ACCEPTED, FileOutcome, short_id
-from inclusion_data.warehouse.completeness import compute_completeness
+from inclusion_data.warehouse.completeness import COMPLETE, compute_completeness
 from inclusion_data.warehouse.engine import loggable_error, make_engine
 
 log = logging.getLogger(__name__)
@@ -241,7 +241,8 @@ def due_reminders(
     engine: Engine, network: Network, due_day: int, today: dt.date, days_before: int
 ) -> list[dict]:
     """Partners whose month is due in ``days_before`` days and still lacks an accepted
-    submission: one entry per (project, partner, month) with the datasets missing."""
+    submission or a nil return: one entry per (project, partner, month) with the datasets
+    missing."""
     found: dict[tuple[str, str, str], dict] = {}
     periods = set()
     for m in network.memberships.values():
@@ -252,7 +253,7 @@ def due_reminders(
                 periods.add(period)
     for period in sorted(periods):
         for row in compute_completeness(engine, network, due_day, until=period):
-            if row["period"] != period or row["status"] == ACCEPTED:
+            if row["period"] != period or row["status"] in COMPLETE:  # nil: nothing to remind
                 continue
             entry = found.setdefault(
                 (row["project"], row["partner"], period),

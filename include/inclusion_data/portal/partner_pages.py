@@ -26,6 +26,7 @@ from inclusion_data.portal.i18n import N_
 from inclusion_data.portal.web import PartnerUser, flash, portal, render
 from inclusion_data.submissions.template_workbook import TemplateError, template_name, write_template
 from inclusion_data.warehouse import schema
+from inclusion_data.warehouse.completeness import COMPLETE
 
 router = APIRouter(prefix="/partner")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -69,7 +70,7 @@ def home(request: Request, user: PartnerUser) -> Response:
         partner=p.network.partners[user.partner or ""],
         projects=projects,
         completeness=rows,
-        open_months=[r for r in rows if r["status"] != "accepted"],
+        open_months=[r for r in rows if r["status"] not in COMPLETE],
         due_day=p.config.settings.due_day,
     )
 

@@ -3,7 +3,7 @@ the pipeline checks it (``submissions.evaluation`` with the warehouse's history,
 warnings and already-processed files are told too), its feedback workbook written; then, when
 the partner sends it, put into ``inbox/<project>/<partner>/`` where the pipeline takes it like
 any other file. A month without activity is declared by sending the month's template with
-the dataset's sheet left empty.
+the dataset's sheet left empty and the Info sheet saying so (``submissions.nil_returns``).
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from inclusion_data.portal.config import PortalConfig
 from inclusion_data.quality.findings import compact_rows
 from inclusion_data.submissions.evaluation import evaluate_file
 from inclusion_data.submissions.feedback import write_feedback_workbook
-from inclusion_data.submissions.outcome import DUPLICATE, FileOutcome
+from inclusion_data.submissions.outcome import DUPLICATE, NIL, FileOutcome
 from inclusion_data.submissions.template_workbook import write_template
 from inclusion_data.warehouse.history import WarehouseHistory
 from inclusion_data.warehouse.volumes import volume_preview
@@ -154,7 +154,7 @@ def evaluate(config: PortalConfig, engine: Engine, network: Network, staged: Sta
     outcome = evaluation.outcome
     period = outcome.period
     for sheet_outcome in outcome.submissions:  # the volume warning the pipeline will give
-        unusual = period and volume_preview(
+        unusual = period and sheet_outcome.status != NIL and volume_preview(
             engine, staged.project, staged.partner, sheet_outcome.dataset, period,
             sheet_outcome.rows, sheet_outcome.sheet,
         )  # fmt: skip
@@ -214,14 +214,17 @@ def nil_return_name(project: str, partner: str, dataset: str, period: str) -> st
 def declare_nil_return(
     config: PortalConfig, network: Network, user: User, project: str, dataset: str, period: str
 ) -> Path:
-    """Send the month's template with ``dataset``'s sheet left empty and no other dataset
-    sheet: the pipeline records "no activity" for that dataset and month."""
+    """Send the month's template with ``dataset``'s sheet left empty, no other dataset sheet
+    and the Info sheet declaring no activity: the pipeline records a nil return for that
+    dataset and month."""
     assert user.partner is not None
     membership = network.memberships[(project, user.partner)]
     if dataset not in membership.reports:
         raise ValueError(f"{dataset} is not reported by {user.partner} in {project}")
     with tempfile.TemporaryDirectory() as directory:
-        path = write_template(project, user.partner, period, Path(directory) / "nil.xlsx", network)
+        path = write_template(
+            project, user.partner, period, Path(directory) / "nil.xlsx", network, no_activity=[dataset]
+        )
         workbook = openpyxl.load_workbook(path)
         for other in membership.reports:
             if other != dataset:

@@ -21,6 +21,7 @@ from inclusion_data.contracts.datasets import DATASETS, Dataset, Kind
 from inclusion_data.contracts.network import Network
 from inclusion_data.contracts.text import fold
 from inclusion_data.intake import pseudonym
+from inclusion_data.intake.declarations import no_activity
 from inclusion_data.intake.guard import UnreadableFile, inspect
 from inclusion_data.intake.localities import localities
 from inclusion_data.intake.parsing import (
@@ -43,9 +44,11 @@ from inclusion_data.quality.checks import Context, apply_checks
 from inclusion_data.quality.findings import ERROR, WARNING, Finding, file_error
 from inclusion_data.quality.validation import validate_frame
 from inclusion_data.settings import ReadingLimits
+from inclusion_data.submissions.nil_returns import declarations, findings_for_rows, has_template_headers
 from inclusion_data.submissions.outcome import (
     ACCEPTED,
     DUPLICATE,
+    NIL,
     REJECTED,
     FileOutcome,
     SheetOutcome,
@@ -94,7 +97,7 @@ def _dataset_sheets(sheets: list[RawSheet], outcome: FileOutcome) -> list[tuple[
             outcome.findings.append(_no_header_row(sheet, dataset))
             continue
         if dataset is not None:
-            if not sheet.rows:
+            if not sheet.rows and not has_template_headers(dataset, sheet):  # else a nil return
                 outcome.findings.append(
                     Finding(
                         "empty_sheet",
@@ -249,7 +252,7 @@ def _evaluate(
     evaluation: Evaluation,
     limits: ReadingLimits,
 ) -> None:
-    frames, records = evaluation.frames, evaluation.records
+    frames = evaluation.frames
     project, partner_code = outcome.project, outcome.partner
     if project is None:
         outcome.findings.append(
@@ -310,7 +313,14 @@ def _evaluate(
         )
         return
     dataset_sheets = _dataset_sheets(sheets, outcome)
-    if not dataset_sheets and not any(f.severity == ERROR for f in outcome.findings):
+    declared = no_activity(sheets)
+    nil = declarations(
+        [(d, s) for d, s in dataset_sheets if not s.rows],
+        {d.name for d, s in dataset_sheets if s.rows},
+        declared,
+    )
+    dataset_sheets = [(d, s) for d, s in dataset_sheets if s.rows]
+    if not dataset_sheets and not nil and not any(f.severity == ERROR for f in outcome.findings):
         outcome.findings.append(
             file_error(
                 "no_dataset",
@@ -326,34 +336,43 @@ def _evaluate(
         # the month's volume against the partner's other months is judged once the whole
         # run is loaded (``warehouse.volumes``): here it would depend on the batch order
         frame, findings = evaluate_sheet(dataset, sheet, context, key, partner_code)
-        errors = sum(f.severity == ERROR for f in findings)
-        warnings = sum(f.severity == WARNING for f in findings)
-        status = REJECTED if errors else ACCEPTED
-        outcome.sheet_findings[sheet.name] = findings
-        sheet_outcome = SheetOutcome(dataset.name, sheet.name, status, len(frame), errors, warnings)
-        outcome.submissions.append(sheet_outcome)
+        findings += findings_for_rows(dataset, outcome.period, declared, sheet.name)
         frames[sheet.name] = frame
-        records.append(
-            (
-                SubmissionRecord(
-                    project,
-                    partner_code,
-                    dataset.name,
-                    outcome.period,
-                    outcome.file_name,
-                    outcome.file_hash,
-                    sheet.name,
-                    received,
-                    status,
-                    len(frame),
-                    errors,
-                    warnings,
-                    [f.to_dict() for f in findings],
-                    "",
-                ),
-                sheet_outcome,
-            )
-        )
+        _add(evaluation, dataset.name, sheet.name, len(frame), findings, ACCEPTED)
+    for declaration in nil:  # no rows: nothing to load, but the month is answered
+        _add(evaluation, declaration.dataset, declaration.sheet, 0, declaration.findings, NIL)
+
+
+def _add(
+    evaluation: Evaluation, dataset: str, sheet: str, rows: int, findings: list[Finding], status: str
+) -> None:
+    """Record one submission of the file: ``status`` (accepted, or nil for a declaration of no
+    activity), or rejected when its findings hold an error."""
+    outcome = evaluation.outcome
+    assert outcome.project and outcome.partner and outcome.period and outcome.received
+    errors = sum(f.severity == ERROR for f in findings)
+    warnings = sum(f.severity == WARNING for f in findings)
+    status = REJECTED if errors else status
+    outcome.sheet_findings.setdefault(sheet, []).extend(findings)
+    sheet_outcome = SheetOutcome(dataset, sheet, status, rows, errors, warnings)
+    outcome.submissions.append(sheet_outcome)
+    record = SubmissionRecord(
+        outcome.project,
+        outcome.partner,
+        dataset,
+        outcome.period,
+        outcome.file_name,
+        outcome.file_hash,
+        sheet,
+        outcome.received,
+        status,
+        rows,
+        errors,
+        warnings,
+        [f.to_dict() for f in findings],
+        "",
+    )
+    evaluation.records.append((record, sheet_outcome))
 
 
 def evaluate_sheet(

@@ -13,7 +13,7 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from inclusion_data.quality.findings import compact_rows
-from inclusion_data.submissions.outcome import FileOutcome
+from inclusion_data.submissions.outcome import NIL, NIL_LABEL, FileOutcome
 
 _templates = Environment(
     loader=PackageLoader(__package__, "templates"), autoescape=select_autoescape(["html"])
@@ -28,7 +28,11 @@ def write_file_report(outcome: FileOutcome, stored: Path, received: dt.datetime)
     html_path, json_path = report_paths(stored)
     html_path.write_text(
         _templates.get_template("file_report.html").render(
-            o=outcome, received=f"{received:%Y-%m-%d %H:%M} UTC", rows=compact_rows
+            o=outcome,
+            received=f"{received:%Y-%m-%d %H:%M} UTC",
+            rows=compact_rows,
+            nil=NIL,
+            nil_label=" / ".join(NIL_LABEL),
         ),
         "utf-8",
     )

@@ -20,7 +20,7 @@ from inclusion_data.quality.findings import ERROR, compact_rows
 from inclusion_data.settings import ReadingLimits
 from inclusion_data.submissions.evaluation import evaluate_file
 from inclusion_data.submissions.feedback import feedback_path, write_feedback_workbook
-from inclusion_data.submissions.outcome import REJECTED, FileOutcome
+from inclusion_data.submissions.outcome import NIL, NIL_LABEL, REJECTED, FileOutcome
 
 
 def problems_table(outcome: FileOutcome, language: str = "en") -> str:
@@ -72,8 +72,10 @@ def main(argv: list[str] | None = None) -> int:
     outcome = evaluation.outcome
     print(f"{path.name}: {project}/{partner}, month {outcome.period or '?'}: {outcome.status}")
     for sheet in outcome.submissions:
+        label = NIL_LABEL[1 if args.lang == "en" else 0]
+        status = f"{NIL} ({label})" if sheet.status == NIL else sheet.status
         print(
-            f"  sheet {sheet.sheet} ({sheet.dataset}): {sheet.status}, {sheet.rows} rows, "
+            f"  sheet {sheet.sheet} ({sheet.dataset}): {status}, {sheet.rows} rows, "
             f"{sheet.errors} errors, {sheet.warnings} warnings"
         )
     print(problems_table(outcome, args.lang))

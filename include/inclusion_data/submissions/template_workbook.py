@@ -3,8 +3,9 @@
 Everything in it is derived from the contracts, the vocabularies and the network's reference
 data: one sheet per dataset the partner reports (Romanian sheet name and headers), input help
 and drop-down lists on every column, dates and numbers validated, the header row protected;
-an instructions sheet first, an ``Info`` sheet with the reporting month, and the lists on a
-hidden ``Liste`` sheet (Excel limits an inline list to 255 characters).
+an instructions sheet first, an ``Info`` sheet with the reporting month and, per dataset, the
+declaration of no activity in the month (a nil return, ``submissions.nil_returns``), and the
+lists on a hidden ``Liste`` sheet (Excel limits an inline list to 255 characters).
 
     python -m inclusion_data.submissions.template_workbook --project TWAM --partner asoc-cluj --month 2016-03
 """
@@ -14,6 +15,7 @@ from __future__ import annotations
 import argparse
 import calendar
 import datetime as dt
+from collections.abc import Iterable
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -22,7 +24,15 @@ from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from inclusion_data.contracts.datasets import DATASETS, KIND_LABELS, Dataset, Field, Kind
+from inclusion_data.contracts.datasets import (
+    DATASETS,
+    KIND_LABELS,
+    NO_ACTIVITY,
+    NO_ACTIVITY_ANSWERS,
+    Dataset,
+    Field,
+    Kind,
+)
 from inclusion_data.contracts.network import Network, Partner, load_network
 from inclusion_data.contracts.text import fold
 from inclusion_data.contracts.vocabularies import vocabulary
@@ -220,6 +230,17 @@ def _instructions(
             "Each row needs a CNP or a person code. A sheet with errors is not loaded; you receive a "
             "report naming the rows to correct. To correct a month, send the whole month again.",
         ),
+        (
+            "",
+            f"Nicio activitate în lună pentru o foaie? Răspundeți Da în foaia {INFO}, la "
+            f"„{NO_ACTIVITY[0]}”, și lăsați foaia goală. O foaie goală, cu antetul păstrat, înseamnă tot "
+            "„nicio activitate” și înlocuiește ce ați trimis înainte pentru luna aceea: ștergeți "
+            "foile pe care le trimiteți în alt fișier.",
+            f"No activity in the month for a sheet? Answer Da (Yes) in the {INFO} sheet, at "
+            f"'{NO_ACTIVITY[1]}', and leave the sheet empty. An empty sheet with its header row "
+            "kept also means 'no activity' and replaces what you sent before for that month: "
+            "delete the sheets you send in another file.",
+        ),
     ]
     for name in dataset_names:
         dataset = DATASETS[name]
@@ -263,11 +284,32 @@ def _instructions(
         sheet.column_dimensions[letter].width = width
 
 
+def _no_activity_rows(info, datasets: list[Dataset], declared: set[str], lists) -> None:
+    """One row per dataset: its no-activity label, Da or Nu (a drop-down, unlocked), in English."""
+    answers = vocabulary(NO_ACTIVITY_ANSWERS)
+    labels = [t.ro for t in answers.terms]
+    validation = DataValidation("list", formula1=_list_range(lists, NO_ACTIVITY_ANSWERS, labels))
+    info.add_data_validation(validation)
+    for dataset in datasets:
+        ro, en = dataset.no_activity
+        answer = answers.label("true" if dataset.name in declared else "false", "ro")
+        info.append((ro, answer, en))
+        cell = info.cell(info.max_row, 2)
+        cell.protection = _UNLOCKED
+        validation.add(cell.coordinate)
+
+
 def write_template(
-    project: str, partner: str, period: str, path: Path, network: Network | None = None
+    project: str,
+    partner: str,
+    period: str,
+    path: Path,
+    network: Network | None = None,
+    no_activity: Iterable[str] = (),
 ) -> Path:
     """Write the template for ``partner``'s ``period`` in ``project`` to ``path`` (a file, or a
-    directory to put ``template_name(...)`` in); the path written."""
+    directory to put ``template_name(...)`` in); the path written. The datasets in
+    ``no_activity`` are declared without activity in the Info sheet (a nil return)."""
     network = network or load_network()
     membership = network.memberships.get((project, partner))
     if membership is None:
@@ -295,7 +337,8 @@ def write_template(
         ("Partener", partner, "Partner"),
     ):
         info.append(row)
-    info.column_dimensions["A"].width = 20
+    _no_activity_rows(info, [DATASETS[name] for name in membership.reports], set(no_activity), lists)
+    info.column_dimensions["A"].width = info.column_dimensions["C"].width = 30
     info.protection.sheet = True
     workbook.move_sheet(lists, offset=len(workbook.sheetnames) - 1 - workbook.index(lists))
     lists.sheet_state = "hidden"

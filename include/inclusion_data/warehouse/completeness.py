@@ -1,5 +1,7 @@
 """Who has reported what: expected submissions (from the network's declarations) against
-received, accepted, rejected, missing and late ones."""
+received, accepted, nil (no activity declared), rejected, missing and late ones. A nil return
+is received and complete, like an accepted submission; only missing and rejected months are
+not."""
 
 from __future__ import annotations
 
@@ -8,10 +10,11 @@ from sqlalchemy import Engine, func, insert, select
 
 from inclusion_data.contracts.network import Network
 from inclusion_data.intake.periods import due_date, months_between
-from inclusion_data.submissions.outcome import ACCEPTED, REJECTED, SUPERSEDED
+from inclusion_data.submissions.outcome import CURRENT, REJECTED, SUPERSEDED
 from inclusion_data.warehouse import schema
 
 MISSING = "missing"
+COMPLETE = CURRENT  # a month's status when it is complete: accepted, or nil (no activity)
 
 
 def _received(engine: Engine) -> pd.DataFrame:
@@ -44,8 +47,9 @@ def compute_completeness(
                     & (received.dataset == dataset)
                     & (received.period == period)
                 ]
-                loaded = sent[sent.status.isin([ACCEPTED, SUPERSEDED])]
-                status = ACCEPTED if (sent.status == ACCEPTED).any() else REJECTED if len(sent) else MISSING
+                loaded = sent[sent.status.isin([*CURRENT, SUPERSEDED])]
+                standing = sent.status[sent.status.isin(CURRENT)]  # one at most: the newest
+                status = str(standing.iloc[0]) if len(standing) else REJECTED if len(sent) else MISSING
                 first_ok = loaded["received_at"].min() if len(loaded) else None
                 due = due_date(period, due_day)
                 late = bool(first_ok is not None and pd.Timestamp(first_ok).date() > due)

@@ -21,6 +21,7 @@ from inclusion_data.intake.localities import localities as load_localities
 from inclusion_data.intake.sealing import NameSeal
 from inclusion_data.submissions.outcome import (
     ACCEPTED,
+    CURRENT,
     REJECTED,
     SUPERSEDED,
     FileOutcome,
@@ -111,10 +112,11 @@ def mark_filed(conn: Connection, outcome: FileOutcome, now: dt.datetime, seal: N
 def record_submission(
     conn: Connection, record: SubmissionRecord, rows: pd.DataFrame | None, seal: NameSeal
 ) -> tuple[int, str]:
-    """Insert the submission; when accepted, load its rows and make the newest version by
-    arrival (received_at, then file name) the accepted one, whatever order loads come in: an
-    older version arriving after a newer one is kept as superseded. Runs in the caller's
-    transaction, which holds the key's lock. Returns the submission id and its status."""
+    """Insert the submission; when accepted (or a nil return), load its rows and make the
+    newest version by arrival (received_at, then file name) the one that stands, whatever
+    order loads come in: an older version arriving after a newer one is kept as superseded.
+    Runs in the caller's transaction, which holds the key's lock. Returns the submission id
+    and its status."""
     s = schema.submissions
     key = (
         (s.c.project == record.project)
@@ -126,20 +128,17 @@ def record_submission(
         select(func.count()).select_from(s).where(key & (s.c.status != REJECTED))
     ).scalar_one()
     status, superseded_by = record.status, None
-    if status == ACCEPTED:
+    current = s.c.status.in_(CURRENT)
+    if status in CURRENT:
         superseded_by = conn.scalar(
-            select(s.c.id)
-            .where(key & (s.c.status == ACCEPTED) & (s.c.received_at > record.received_at))
-            .limit(1)
+            select(s.c.id).where(key & current & (s.c.received_at > record.received_at)).limit(1)
         )
         if superseded_by is None:  # arrived in the same instant: the later name wins (names are sealed)
             tied = conn.execute(
-                select(s.c.id, s.c.file_name).where(
-                    key & (s.c.status == ACCEPTED) & (s.c.received_at == record.received_at)
-                )
+                select(s.c.id, s.c.file_name).where(key & current & (s.c.received_at == record.received_at))
             ).all()
             superseded_by = next((i for i, name in tied if seal.open(name) > record.file_name), None)
-        status = ACCEPTED if superseded_by is None else SUPERSEDED
+        status = record.status if superseded_by is None else SUPERSEDED
     values = {
         **record.__dict__,
         "file_name": seal.seal(record.file_name),
@@ -152,14 +151,15 @@ def record_submission(
     if inserted is None:
         raise RuntimeError("the database returned no id for a new submission")
     submission_id = inserted[0]
-    if record.status == ACCEPTED:
-        if status == ACCEPTED:
+    if record.status in CURRENT:
+        if status == record.status:
             conn.execute(
                 update(s)
-                .where(key & (s.c.status == ACCEPTED) & (s.c.id != submission_id))
+                .where(key & current & (s.c.id != submission_id))
                 .values(status=SUPERSEDED, superseded_by=submission_id)
             )
-        _insert_rows(conn, record, submission_id, rows)
+        if record.status == ACCEPTED:  # a nil return has no rows
+            _insert_rows(conn, record, submission_id, rows)
         _number_versions(conn, key, seal)
     return submission_id, status
 

@@ -81,7 +81,7 @@ submissions = Table(
     Column("file_hash", String(64), nullable=False),
     Column("sheet", String(120), nullable=False),
     Column("received_at", DateTime(timezone=True), nullable=False),
-    Column("status", String(16), nullable=False),  # accepted | rejected | superseded
+    Column("status", String(16), nullable=False),  # accepted | nil | rejected | superseded
     Column("version", Integer, nullable=False),
     Column("row_count", Integer, nullable=False),
     Column("error_count", Integer, nullable=False),
@@ -132,7 +132,7 @@ completeness = Table(
     Column("partner", String(64), primary_key=True),
     Column("dataset", String(32), primary_key=True),
     Column("period", String(7), primary_key=True),
-    Column("status", String(16), nullable=False),  # accepted | rejected | missing
+    Column("status", String(16), nullable=False),  # accepted | nil | rejected | missing
     Column("versions", Integer, nullable=False),
     Column("first_received", DateTime(timezone=True)),
     Column("accepted_received", DateTime(timezone=True)),
