@@ -103,3 +103,29 @@ def test_the_precheck_names_a_nil_return(tmp_path, capsys):
     assert "sheet Voluntari (volunteers): nil (no activity declared), 0 rows" in capsys.readouterr().out
     assert precheck.main([str(path), "--lang", "ro", "--feedback", str(tmp_path / "f.xlsx")]) == 0
     assert "nil (fără activitate (declarat))" in capsys.readouterr().out
+
+
+def test_the_empty_sheets_of_a_template_filled_in_part_declare_nothing(tmp_path):
+    """A partner who fills only Beneficiari leaves the other sheets with their headers: that is
+    no word of "no activity" (it would supersede a trainings file sent separately); the Info
+    sheet's answer is, and the warning says where to give it."""
+    path = write_xlsx(
+        tmp_path / "martie_2016-03.xlsx",
+        {"Beneficiari": [beneficiary()], "Instruiri": [], "Voluntari": []},
+        info_month="2016-03",
+    )
+    outcome = _evaluate(path)
+    assert _statuses(outcome) == [("beneficiaries", "Beneficiari", "accepted", 1)]
+    empty = [f for f in outcome.findings if f.rule == "empty_sheet"]
+    assert sorted(f.sheet for f in empty) == ["Instruiri", "Voluntari"]
+    assert all("Info" in f.message_en and "Da" in f.message_ro for f in empty)
+
+    workbook = openpyxl.load_workbook(path)
+    workbook["Info"].append([DATASETS["trainings"].no_activity[0], "Da"])
+    workbook.save(path)
+    outcome = _evaluate(path)
+    assert _statuses(outcome) == [
+        ("beneficiaries", "Beneficiari", "accepted", 1),
+        ("trainings", "Info", "nil", 0),
+    ]
+    assert [f.sheet for f in outcome.findings if f.rule == "empty_sheet"] == ["Voluntari"]

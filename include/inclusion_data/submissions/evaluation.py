@@ -87,6 +87,19 @@ def already_processed(earlier: list[int]) -> Finding:
     )
 
 
+def _empty_sheet(sheet: RawSheet, dataset: Dataset) -> Finding:
+    label_ro, label_en = dataset.no_activity
+    return Finding(
+        "empty_sheet",
+        WARNING,
+        "The sheet has no data rows; nothing was loaded from it. If there was no activity this "
+        f"month, answer Yes (Da) to '{label_en}' in the Info sheet.",
+        "Foaia nu are rânduri cu date; nu s-a încărcat nimic din ea. Dacă nu a fost activitate "
+        f"luna aceasta, răspundeți Da la „{label_ro}” în foaia Info.",
+        sheet=sheet.name,
+    )
+
+
 def _dataset_sheets(sheets: list[RawSheet], outcome: FileOutcome) -> list[tuple[Dataset, RawSheet]]:
     found: list[tuple[Dataset, RawSheet]] = []
     for sheet in sheets:
@@ -98,15 +111,7 @@ def _dataset_sheets(sheets: list[RawSheet], outcome: FileOutcome) -> list[tuple[
             continue
         if dataset is not None:
             if not sheet.rows and not has_template_headers(dataset, sheet):  # else a nil return
-                outcome.findings.append(
-                    Finding(
-                        "empty_sheet",
-                        WARNING,
-                        "The sheet has no data rows; nothing was loaded from it.",
-                        "Foaia nu are rânduri cu date; nu s-a încărcat nimic din ea.",
-                        sheet=sheet.name,
-                    )
-                )
+                outcome.findings.append(_empty_sheet(sheet, dataset))
                 continue
             found.append((dataset, sheet))
         elif fold(sheet.name) not in (*INFO_SHEETS, *TEMPLATE_SHEETS) and sheet.rows:
@@ -314,11 +319,14 @@ def _evaluate(
         return
     dataset_sheets = _dataset_sheets(sheets, outcome)
     declared = no_activity(sheets)
-    nil = declarations(
-        [(d, s) for d, s in dataset_sheets if not s.rows],
-        {d.name for d, s in dataset_sheets if s.rows},
-        declared,
-    )
+    with_rows = {d.name for d, s in dataset_sheets if s.rows}
+    empty = [(d, s) for d, s in dataset_sheets if not s.rows]
+    if with_rows:
+        # a template filled in part: its untouched sheets are no word of "no activity" (that
+        # would silently replace a month sent in another file); the Info sheet's answer is
+        outcome.findings += [_empty_sheet(s, d) for d, s in empty if d.name not in declared.declared]
+        empty = []
+    nil = declarations(empty, with_rows, declared)
     dataset_sheets = [(d, s) for d, s in dataset_sheets if s.rows]
     if not dataset_sheets and not nil and not any(f.severity == ERROR for f in outcome.findings):
         outcome.findings.append(

@@ -1,7 +1,10 @@
 """Nil returns: a partner's word that a dataset had no activity in the month.
 
-Said either by a dataset sheet with the template's headers and no rows, or by the Info
-sheet's row ``Fără activitate: <sheet> | Da`` (``contracts.datasets.NO_ACTIVITY``). Either is a
+Said either by a dataset sheet with the template's headers and no rows in a file with no rows
+at all (a template sent back empty), or by the Info sheet's row ``Fără activitate: <sheet> |
+Da`` (``contracts.datasets.NO_ACTIVITY``). The empty sheets of a template filled in part say
+nothing: a partner who fills only Beneficiari would otherwise declare every other dataset
+empty, superseding files sent for them separately. Either form is a
 submission of status ``nil``: received and complete, no rows, and the newest version by
 arrival as any other (a later real file supersedes it, and it supersedes an earlier one).
 """

@@ -233,13 +233,11 @@ def _instructions(
         (
             "",
             f"Nicio activitate în lună pentru o foaie? Răspundeți Da în foaia {INFO}, la "
-            f"„{NO_ACTIVITY[0]}”, și lăsați foaia goală. O foaie goală, cu antetul păstrat, înseamnă tot "
-            "„nicio activitate” și înlocuiește ce ați trimis înainte pentru luna aceea: ștergeți "
-            "foile pe care le trimiteți în alt fișier.",
+            f"„{NO_ACTIVITY[0]}”, și lăsați foaia goală. Declarația înlocuiește ce ați trimis înainte "
+            "pentru luna aceea; o foaie lăsată goală fără Da nu declară nimic.",
             f"No activity in the month for a sheet? Answer Da (Yes) in the {INFO} sheet, at "
-            f"'{NO_ACTIVITY[1]}', and leave the sheet empty. An empty sheet with its header row "
-            "kept also means 'no activity' and replaces what you sent before for that month: "
-            "delete the sheets you send in another file.",
+            f"'{NO_ACTIVITY[1]}', and leave the sheet empty. The declaration replaces what you sent "
+            "before for that month; a sheet left empty without Da declares nothing.",
         ),
     ]
     for name in dataset_names:
