@@ -141,18 +141,27 @@ def test_the_demo_runs_end_to_end(demo):
 @pytest.mark.slow
 def test_the_attacker_recovers_nothing_from_the_demos_publication(demo):
     """Issue 11: the audit finds no withheld small count narrower than the protection width in
-    what the demo published; on the old suppression the same audit recovers cells."""
+    what the demo published."""
     from inclusion_data.indicators.disclosure_audit import audit_publication
     from inclusion_data.publishing.publication import KEYS, indicator_frame, reach
-    from sample_warehouse import old_suppression
 
     published = next(demo["settings"].published.iterdir())
     public = pd.read_csv(published / "indicator_values.csv", dtype={"category": str})
     exact = indicator_frame(demo["engine"])
     assert public[KEYS].equals(exact[KEYS])
     assert audit_publication(exact, public, reach(exact)).empty
-    recovered = audit_publication(exact, old_suppression(exact), reach(exact))
-    assert len(recovered) > 100
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("demo", BACKENDS[:1], indirect=True)  # the same figures on both
+def test_the_same_attacker_recovers_cells_under_the_old_suppression(demo):
+    """The audit can fail: on the suppression it replaced, it recovers cells of the demo."""
+    from inclusion_data.indicators.disclosure_audit import audit_publication
+    from inclusion_data.publishing.publication import indicator_frame, reach
+    from sample_warehouse import old_suppression
+
+    exact = indicator_frame(demo["engine"])
+    assert len(audit_publication(exact, old_suppression(exact), reach(exact))) > 100
 
 
 # The published figures of the seed reports (../shared/seeds), as the issue states them:
