@@ -73,6 +73,7 @@ class Settings:
     warehouse_url: str
     settle_seconds: float = 30  # files changed more recently may still be uploading
     due_day: int = 10  # a month's files are late after this day of the following month
+    reminder_days: tuple[int, ...] = (5, 1)  # partners are mailed this many days before it
     # object-storage locations (see object_storage); None keeps everything in local folders
     inbox_url: str | None = None
     archive_url: str | None = None
@@ -90,6 +91,9 @@ class Settings:
         )
         settle = float(os.environ.get("INCLUSION_SETTLE_SECONDS", "30"))
         due_day = int(os.environ.get("INCLUSION_DUE_DAY", "10"))
+        reminder_days = tuple(
+            int(d) for d in os.environ.get("INCLUSION_REMINDER_DAYS", "5,1").split(",") if d.strip()
+        )
         urls = {
             name: os.environ.get(f"INCLUSION_{name.upper()}") or None
             for name in ("inbox_url", "archive_url", "rejected_url", "published_url")
@@ -99,6 +103,7 @@ class Settings:
             warehouse_url=url,
             settle_seconds=settle,
             due_day=due_day,
+            reminder_days=reminder_days,
             limits=ReadingLimits.from_env(),
             **urls,
         )

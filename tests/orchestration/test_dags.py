@@ -21,7 +21,7 @@ def test_every_dag_imports_without_errors():
 
     bag = DagBag(dag_folder=str(CHECKOUT / "dags"))
     assert bag.import_errors == {}
-    assert set(bag.dag_ids) == {"ingest_submissions", "publish_indicators"}
+    assert set(bag.dag_ids) == {"ingest_submissions", "publish_indicators", "remind_partners"}
     for dag in bag.dags.values():
         assert all(task.retries >= 1 for task in dag.tasks)
         assert {task.owner for task in dag.tasks} == {OWNER}

@@ -123,3 +123,34 @@ def test_partners_missing_a_month_are_reminded_before_the_due_date(smtp, portal_
     # TWAM and NETW for each of the two partners with contacts; the others have none
     assert len(inbox.messages) == sum(r["messages"] for r in sent) == 4
     assert send_reminders(portal_settings, dt.date(2016, 4, 8), days_before=3, config=config) == []
+
+
+@pytest.mark.slow
+def test_the_remind_partners_dag_mails_on_the_days_before_the_due_date(
+    smtp, portal_settings, portal_engine, airflow_db, monkeypatch
+):
+    """The daily DAG, run as on 5 April 2016 (2016-03 is due on 10 April, 5 days later)."""
+    inbox, config = smtp
+    for name, value in {
+        "INCLUSION_SMTP_HOST": config.host,
+        "INCLUSION_SMTP_PORT": str(config.port),
+        "INCLUSION_SMTP_STARTTLS": "false",
+        "INCLUSION_REMINDER_DAYS": "5,1",
+    }.items():
+        monkeypatch.setenv(name, value)
+    submitted(
+        portal_settings, portal_engine, "TWAM/asoc-cluj/raport_2016-03.xlsx", {"Beneficiari": [beneficiary()]}
+    )
+    dag = airflow_db["remind_partners"]
+    run = dag.test(run_conf={"today": "2016-04-05"})
+    assert str(run.state).rsplit(".", 1)[-1].lower() == "success"
+    [message] = [
+        m for to, m in inbox.messages if to == ["date@asoc-cluj.example.org"] and "TWAM" in m["Subject"]
+    ]
+    assert "10.04.2016" in message["Subject"] and "Instruiri, Voluntari" in _text(message)
+    count = len(inbox.messages)
+    assert count == 4  # TWAM and NETW for each of the two partners with contacts
+    dag.test(run_conf={"today": "2016-04-06"})  # 4 days before
+    assert len(inbox.messages) == count
+    dag.test(run_conf={"today": "2016-04-09"})  # the day before
+    assert len(inbox.messages) == 2 * count

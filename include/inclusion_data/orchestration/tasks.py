@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 from collections import Counter
@@ -16,7 +17,7 @@ from inclusion_data.orchestration.attempts import MAX_ATTEMPTS, Attempts
 from inclusion_data.orchestration.faults import is_infrastructure_fault
 from inclusion_data.orchestration.ingest import batches, discover, process_file, set_aside
 from inclusion_data.orchestration.object_storage import pull_inbox, push_processed, push_published
-from inclusion_data.portal.mail import send_file_outcome
+from inclusion_data.portal.mail import send_file_outcome, send_reminders
 from inclusion_data.publishing.publication import publish
 from inclusion_data.publishing.reviewers_site import build_site
 from inclusion_data.quality.findings import Finding, file_error
@@ -163,3 +164,13 @@ def build_and_publish() -> dict:
         "workbook": str(published.workbook),
         "html": str(published.html),
     }
+
+
+def remind_partners(today: str | None) -> list[dict]:
+    """Mail every partner whose month falls due in one of ``Settings.reminder_days`` days of
+    ``today`` (the run's date) and still lacks a file; what was sent, by codes and counts."""
+    settings = Settings.from_env()
+    day = dt.date.fromisoformat(today) if today else dt.date.today()
+    sent = [r for days in settings.reminder_days for r in send_reminders(settings, day, days_before=days)]
+    log.info("reminders: %d partner-months, %d messages", len(sent), sum(r["messages"] for r in sent))
+    return sent
