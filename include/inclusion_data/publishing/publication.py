@@ -231,14 +231,27 @@ def _changes_frame(diff: pd.DataFrame, edition: Edition) -> pd.DataFrame:
     )
 
 
-def publish(engine: Engine, settings: Settings) -> Published:
-    """Publish the indicators, unless nothing they are computed from changed since the
-    latest publication (then that one is returned, and nothing is written)."""
+def _standing(engine: Engine, settings: Settings) -> tuple[revisions.Basis, Published | None]:
     with engine.connect() as conn:
         current = revisions.basis(conn)
         latest = revisions.latest(conn)
     if latest is not None and latest["fingerprint"] == current.fingerprint:
-        return _paths(settings, latest["id"], changed=False)
+        return current, _paths(settings, latest["id"], changed=False)
+    return current, None
+
+
+def unchanged(engine: Engine, settings: Settings) -> Published | None:
+    """The latest publication if nothing it was computed from changed since (the nightly
+    run then recomputes and writes nothing); None when a publication is due."""
+    return _standing(engine, settings)[1]
+
+
+def publish(engine: Engine, settings: Settings) -> Published:
+    """Publish the indicators, unless nothing they are computed from changed since the
+    latest publication (then that one is returned, and nothing is written)."""
+    current, standing = _standing(engine, settings)
+    if standing is not None:
+        return standing
     exact = indicator_frame(engine)
     reach_table = reach(exact)
     public = suppress(exact, reach_table)
