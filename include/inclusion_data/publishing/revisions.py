@@ -117,30 +117,22 @@ def changes(conn: Connection, public: pd.DataFrame, current: Basis) -> tuple[dic
     )
     now = public[[*KEYS, "value", "suppressed", "status"]]
     both = before.merge(now, how="outer", on=KEYS, suffixes=("_old", "_new"))
-    old = [
-        _state(*t)
-        for t in zip(
-            both.value_old,
-            both.suppressed_old,
-            both.status_old.where(both.status_old.notna(), None),
-            strict=True,
-        )
-    ]
-    new = [
-        _state(*t)
-        for t in zip(
-            both.value_new,
-            both.suppressed_new,
-            both.status_new.where(both.status_new.notna(), None),
-            strict=True,
-        )
-    ]
-    both["old_value"], both["old_state"] = [o[0] for o in old], [o[1] for o in old]
-    both["new_value"], both["new_state"] = [n[0] for n in new], [n[1] for n in new]
-    differs = [o != n for o, n in zip(old, new, strict=True)]
-    diff = both.loc[differs, KEYS + ["old_value", "new_value", "old_state", "new_state"]].reset_index(
-        drop=True
-    )
+    states = {}
+    for side in ("old", "new"):
+        status = both[f"status_{side}"]
+        states[side] = [
+            _state(*t)
+            for t in zip(
+                both[f"value_{side}"],
+                both[f"suppressed_{side}"],
+                status.where(status.notna(), None),
+                strict=True,
+            )
+        ]
+        both[f"{side}_value"] = [v for v, _ in states[side]]
+        both[f"{side}_state"] = [s for _, s in states[side]]
+    differs = [o != n for o, n in zip(states["old"], states["new"], strict=True)]
+    diff = both.loc[differs, CHANGE_COLUMNS[:-1]].reset_index(drop=True)
     causes = _causes(conn, previous, current)
     datasets = {i.id: i.dataset for i in catalogue().values()}
     diff["causes"] = [
