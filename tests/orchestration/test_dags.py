@@ -119,8 +119,10 @@ def test_the_demo_runs_end_to_end(demo):
 
     published = next(settings.published.iterdir())
     table = pd.read_csv(published / "indicator_values.csv")
-    sheets = pd.read_excel(published / "indicator_values.xlsx", sheet_name=None, header=1)
-    per_indicator = {name: frame for name, frame in sheets.items() if " - " not in name}
+    from inclusion_data.publishing.workbook import sheet_names
+
+    sheets = pd.read_excel(published / "indicator_values.xlsx", sheet_name=None, header=3)
+    per_indicator = {i: sheets[name] for i, name in sheet_names().items() if name in sheets}
     assert set(per_indicator) == set(table.indicator_id)
     assert sum(map(len, per_indicator.values())) == len(table) == _counts(engine)["indicator_values"]
     assert (published / "index.html").exists() and (published / "plotly.min.js").exists()
@@ -301,4 +303,24 @@ def test_the_same_files_again_change_nothing(demo):
     before = _counts(engine)
     drop_files(demo["samples"] / "round1", settings.inbox)
     assert _state(demo["dags"]["ingest_submissions"].test()) == "success"
+    assert _counts(engine) == before
+
+
+@pytest.mark.slow
+def test_a_nightly_publish_without_changes_writes_nothing_and_is_quick(demo, monkeypatch):
+    """Issue 11 and 13: the same warehouse publishes nothing new, in under 2 s."""
+    import time
+
+    from inclusion_data.orchestration import tasks
+
+    engine, settings = demo["engine"], demo["settings"]
+    monkeypatch.setenv("INCLUSION_HOME", str(settings.home))
+    monkeypatch.setenv("WAREHOUSE_URL", settings.warehouse_url)
+    files = {p: p.stat().st_mtime_ns for p in settings.published.rglob("*")}
+    before = _counts(engine)
+    started = time.perf_counter()
+    result = tasks.build_and_publish()
+    elapsed = time.perf_counter() - started
+    assert result["changed"] is False and elapsed < 2, elapsed
+    assert {p: p.stat().st_mtime_ns for p in settings.published.rglob("*")} == files
     assert _counts(engine) == before

@@ -18,6 +18,7 @@ from plotly.colors import qualitative
 from inclusion_data.publishing.html_report import write_html_report
 
 INSTALL = "apt-get update && apt-get install -y chromium"
+CHROMIUM = "/usr/bin/chromium"
 MONTHS = ["2016-01", "2016-02", "2016-03"]
 NAMES = {
     "persons_assisted": ("Persoane asistate", "Persons assisted"),
@@ -227,21 +228,26 @@ def test_suppressed_cell_shows_as_suppressed(report):
     assert "any cell from which such a count could be recomputed" in page
     parser = _Tables()
     parser.feed(page)
-    header, *rows = parser.tables["persons_assisted"]
+    header, *rows = parser.tables["TWAM:persons_assisted"]
     value = header.index("Valoare / Value")
-    cell = [r for r in rows if r[:5] == ["TWAM", "ALL", "total", "ethnicity", "undeclared"]]
-    assert len(cell) == 1 and cell[0][value] == "suprimat / suppressed"
-    other = [r for r in rows if r[:5] == ["TWAM", "ALL", "total", "ethnicity", "roma"]]
-    assert other[0][value] == "60"
+    cells = dict(re.findall(r'<tr data-key="([^"]+)">(.*?)</tr>', page, re.S))
+    assert "suprimat / suppressed" in cells["persons_assisted|TWAM|ALL|total|ethnicity|undeclared"]
+    roma = [r for r in rows if r[3] == "roma"]
+    assert len(roma) == 1 and roma[0][value] == "60"
+    assert roma[0][:3] == [
+        "Toți partenerii / All partners",
+        "Întreaga perioadă / Whole period",
+        "Etnie / Ethnicity",
+    ]
     # bilingual labels, targets and achievement in the target table
     header, *targets = parser.tables["targets"]
     assert "Țintă / Target" in header and "Realizare / Achievement" in header
     assert [
         "TWAM",
         "Persoane asistate Persons assisted",
-        "ALL",
-        "total",
-        "total",
+        "Toți partenerii / All partners",
+        "Întreaga perioadă / Whole period",
+        "Total",
         "total",
         "95",
         "120",
@@ -264,3 +270,123 @@ def test_frame_text_is_escaped(tmp_path):
 def test_missing_column_is_refused(tmp_path):
     with pytest.raises(ValueError, match="suppressed"):
         write_html_report(indicator_frame().drop(columns="suppressed"), tmp_path)
+
+
+def _edition():
+    import datetime as dt
+
+    from inclusion_data.publishing.status import Coverage, Edition
+
+    coverage = [
+        Coverage("ALBA", "2016-01", "2016-03", 12, 10, 1, 6, 2),
+        Coverage("TWAM", "2016-01", "2016-03", 18, 17, 2, 9, 1),
+        Coverage("ALL", "2016-01", "2016-03", 30, 27, 3, 15, 3),
+    ]
+    return Edition(
+        "2016-04-20.2",
+        dt.datetime(2016, 4, 20, 22, 0, tzinfo=dt.UTC),
+        dt.datetime(2016, 4, 11, 9, 30, tzinfo=dt.UTC),
+        coverage,
+        "2016-04-12.1",
+    )
+
+
+def _with_status(frame: pd.DataFrame) -> pd.DataFrame:
+    """March is not final: TWAM's is incomplete (a partner did not report), ALBA's provisional."""
+    march = frame["period"] == MONTHS[-1]
+    status = pd.Series("final", index=frame.index)
+    status[march & (frame["project"] == "ALBA")] = "provisional"
+    status[march & (frame["project"] != "ALBA")] = "incomplete"
+    status[frame["period"] == "total"] = "incomplete"
+    return frame.assign(status=status)
+
+
+@pytest.fixture(scope="module")
+def full_report(tmp_path_factory) -> Path:
+    from inclusion_data.publishing.html_report import Context
+    from inclusion_data.publishing.revisions import CHANGE_COLUMNS
+
+    change = {
+        "indicator_id": "persons_assisted",
+        "project": "TWAM",
+        "partner": "asoc-cluj",
+        "period": "2016-02",
+        "dimension": "total",
+        "category": "total",
+        "old_value": 20.0,
+        "new_value": 26.0,
+        "old_state": "provisional",
+        "new_state": "provisional",
+        "causes": [
+            {"submission": 7, "project": "TWAM", "partner": "asoc-cluj", "dataset": "beneficiaries",
+             "period": "2016-02", "change": "loaded"},
+        ],
+    }  # fmt: skip
+    context = Context(_edition(), pd.DataFrame([change], columns=CHANGE_COLUMNS))
+    return write_html_report(
+        _with_status(indicator_frame()), tmp_path_factory.mktemp("full") / "site", context
+    )
+
+
+@pytest.mark.slow
+def test_the_report_states_its_data_date_contents_and_completeness_in_chromium(full_report, tmp_path):
+    """Debian's Chromium driven by Playwright: what a reader sees, as text and as pixels."""
+    from playwright.sync_api import sync_playwright
+
+    edition = _edition()
+    shot = tmp_path / "report.png"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.goto(full_report.as_uri())
+        page.wait_for_selector("div.chart .main-svg")
+        assert page.inner_text("#data-date") == "2016-04-11 09:30 UTC" == edition.data_date
+        assert page.inner_text("#period") == "2016-01 – 2016-03"
+        assert "27 of 30 expected submissions received (3 nil returns), 15 approved" in page.inner_text(
+            "#coverage-line"
+        )
+        contents = page.locator("nav#contents a")
+        targets = [contents.nth(i).get_attribute("href") for i in range(contents.count())]
+        assert {
+            "#summary-section",
+            "#changes-section",
+            "#project-TWAM",
+            "#project-ALBA",
+            "#project-ALL",
+        } <= set(targets)
+        for target in targets:  # every entry leads somewhere on the page
+            assert page.locator(target).count() == 1, target
+        note = page.inner_text("#completeness-note")
+        assert "incomplete = at least one submission is missing or was rejected" in note
+        assert "it is not a real drop" in note
+        assert "1 values changed since publication 2016-04-12.1" in page.inner_text("#changes-note")
+        assert "#7 TWAM/asoc-cluj/beneficiaries/2016-02 loaded" in page.inner_text("#changes")
+        # an incomplete value says so where it is shown
+        assert page.locator("#summary td.status-incomplete .mark").count() > 0
+        # the unfinished month is drawn dotted, apart from the solid line
+        dotted = page.evaluate(
+            """() => [...document.querySelectorAll('div[data-chart="trend-persons_assisted"] path.js-line')]
+                 .filter(p => (p.style.strokeDasharray || '') !== '' && p.style.strokeDasharray !== 'none')
+                 .length"""
+        )
+        assert dotted >= 2  # one per project
+        # no axis label is cut off: every tick label lies inside its chart
+        clipped = page.evaluate(
+            """() => [...document.querySelectorAll('div.chart')].flatMap(div => {
+                 const box = div.querySelector('.main-svg').getBoundingClientRect();
+                 return [...div.querySelectorAll('.xtick text, .ytick text')].filter(t => {
+                   const r = t.getBoundingClientRect();
+                   return r.width > 0 && (r.left < box.left - 1 || r.right > box.right + 1 ||
+                                          r.top < box.top - 1 || r.bottom > box.bottom + 1);
+                 }).map(t => div.dataset.chart + ': ' + t.textContent);
+               })"""
+        )
+        assert clipped == []
+        page.screenshot(path=str(shot), full_page=False)
+        browser.close()
+    with Image.open(shot) as image:
+        assert image.size == (1280, 900)
+        pixels = image.convert("L").getdata()
+        dark = sum(1 for v in pixels if v < 128)
+        assert dark > 5_000, "the first screen shows text"
+        assert len(image.convert("RGB").getcolors(maxcolors=1 << 20)) > 50

@@ -18,7 +18,7 @@ from inclusion_data.orchestration.faults import is_infrastructure_fault
 from inclusion_data.orchestration.ingest import batches, discover, process_file, set_aside
 from inclusion_data.orchestration.object_storage import pull_inbox, push_processed, push_published
 from inclusion_data.portal.mail import send_file_outcome, send_reminders
-from inclusion_data.publishing.publication import publish
+from inclusion_data.publishing.publication import publish, unchanged
 from inclusion_data.publishing.reviewers_site import build_site
 from inclusion_data.quality.findings import Finding, file_error
 from inclusion_data.settings import Settings
@@ -153,12 +153,18 @@ def summarise(results: Sequence[list[dict]]) -> dict:
 def build_and_publish() -> dict:
     settings = Settings.from_env()
     engine = make_engine(settings.warehouse_url)
+    standing = unchanged(engine, settings)
+    if standing is not None:  # nothing new since the latest publication: recompute nothing
+        engine.dispose()
+        return {"publication": standing.publication, "changed": False, "html": str(standing.html)}
     rows = build_indicator_values(engine)
     refresh_reports(settings, engine)
     published = publish(engine, settings)
     push_published(settings)
     engine.dispose()
     return {
+        "publication": published.publication,
+        "changed": published.changed,
         "indicator_rows": rows,
         "csv": str(published.csv),
         "workbook": str(published.workbook),

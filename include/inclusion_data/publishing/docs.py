@@ -9,6 +9,7 @@ from collections.abc import Callable
 from inclusion_data.contracts.datasets import DATASETS, KIND_LABELS, Kind
 from inclusion_data.contracts.vocabularies import vocabulary
 from inclusion_data.indicators.catalogue import catalogue
+from inclusion_data.publishing.publication import COLUMNS
 from inclusion_data.quality.checks import all_checks
 from inclusion_data.settings import CHECKOUT
 
@@ -69,7 +70,17 @@ def indicators_section() -> str:
     return "\n".join(out)
 
 
-SECTIONS: dict[str, Callable[[], str]] = {"datasets": datasets_section, "indicators": indicators_section}
+def published_columns_section() -> str:
+    out = ["| column of `indicator_values.csv` | Excel CSV header | meaning |", "|---|---|---|"]
+    out += [f"| `{name}` | {ro} / {en} | {meaning} |" for name, (ro, en, meaning) in COLUMNS.items()]
+    return "\n".join(out)
+
+
+SECTIONS: dict[str, Callable[[], str]] = {
+    "datasets": datasets_section,
+    "indicators": indicators_section,
+    "published-columns": published_columns_section,
+}
 
 
 def _section(build: Callable[[], str]) -> Callable[[re.Match[str]], str]:

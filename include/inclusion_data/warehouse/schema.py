@@ -166,6 +166,55 @@ month_reviews = Table(
     Index("ix_month_reviews_key", "project", "period"),
 )
 
+# Publications and their revision log: each publication of the indicators (when, the data
+# date, a fingerprint of the warehouse state it was computed from), the public values it
+# showed (only the latest publication's are kept: what the next one is compared with), and
+# what changed since the previous one, with the submissions and reviews that caused it.
+publications = Table(
+    "publications",
+    metadata,
+    Column("id", String(32), primary_key=True),  # YYYY-MM-DD.N: the Nth publication of that day
+    Column("published_at", DateTime(timezone=True), nullable=False),
+    Column("data_as_of", DateTime(timezone=True)),  # newest loaded submission (received_at)
+    Column("period_first", String(7)),
+    Column("period_last", String(7)),
+    Column("fingerprint", String(64), nullable=False),  # of the inputs (publishing.revisions)
+    Column("basis", Text, nullable=False),  # JSON: the loaded submission ids and closed months
+    Column("changes", Integer, nullable=False),  # how many published values changed
+)
+
+publication_changes = Table(
+    "publication_changes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("publication", String(32), ForeignKey("publications.id"), nullable=False, index=True),
+    Column("indicator_id", String(64), nullable=False),
+    Column("project", String(16), nullable=False),
+    Column("partner", String(64), nullable=False),
+    Column("period", String(7), nullable=False),
+    Column("dimension", String(32), nullable=False),
+    Column("category", String(64), nullable=False),
+    Column("old_value", Float),  # NULL: suppressed or not published then
+    Column("new_value", Float),
+    Column("old_state", String(16)),  # final | provisional | incomplete | suppressed...; NULL: absent
+    Column("new_state", String(16)),
+    Column("causes", Text, nullable=False),  # JSON: submission ids and months reviewed, never file names
+)
+
+published_values = Table(
+    "published_values",
+    metadata,
+    Column("indicator_id", String(64), primary_key=True),
+    Column("project", String(16), primary_key=True),
+    Column("partner", String(64), primary_key=True),
+    Column("period", String(7), primary_key=True),
+    Column("dimension", String(32), primary_key=True),
+    Column("category", String(64), primary_key=True),
+    Column("value", Float),  # NULL where suppressed: what the public saw
+    Column("suppressed", Boolean, nullable=False),
+    Column("status", String(16), nullable=False),  # final | provisional | incomplete
+)
+
 pseudonym_keys = Table(
     "pseudonym_keys",
     metadata,
