@@ -89,6 +89,15 @@ def test_csv_workbook_and_html_agree_on_every_suppressed_cell_and_status(setting
     in_html = {tuple(k.split("|")) for k, cells_html in rows if "suprimat / suppressed" in cells_html}
     assert in_html == in_csv
     assert {tuple(k.split("|")) for k, _ in rows} == set(status)
+    # the page reads labels but selects by code: totals are found, trends are drawn
+    assert 'data-chart="trend-persons_assisted"' in page
+    summary = re.search(r'<table id="summary">(.*?)</table>', page, re.S).group(1)
+    persons = re.search(r"<td>Persoane asistate</td>(.*?)</tr>", summary, re.S).group(1)
+    network = csv[(csv.indicator_id == "persons_assisted") & (csv.project == ALL) & (csv.partner == ALL)]
+    total = network[(network.period == TOTAL) & (network.dimension == TOTAL)].iloc[0]
+    shown = [c.strip() for c in re.findall(r'<td class="num[^"]*"[^>]*>([^<]*)', persons)]
+    assert shown[-1] == ("suprimat / suppressed" if total.suppressed else str(int(total.value)))
+    assert "—" not in shown
 
 
 def test_every_value_says_how_complete_it_is(settings, engine):

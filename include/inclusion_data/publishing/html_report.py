@@ -343,7 +343,7 @@ def _trend_chart(indicator_id: str, rows: pd.DataFrame, colors: dict[str, str]) 
         (rows["project"] != ALL)
         & (rows["partner"] == ALL)
         & (rows["dimension"] == TOTAL)
-        & (rows["category"] == TOTAL)
+        & (rows["category_code"] == TOTAL)
         & (rows["period"] != TOTAL)
     ]
     if monthly.empty:
@@ -472,7 +472,7 @@ def _summary(df: pd.DataFrame, projects: list[str]) -> list[dict]:
         (df["partner"] == ALL)
         & (df["period"] == TOTAL)
         & (df["dimension"] == TOTAL)
-        & (df["category"] == TOTAL)
+        & (df["category_code"] == TOTAL)
     ]
     lines = []
     for indicator_id, rows in df.groupby("indicator_id", sort=False):
