@@ -21,8 +21,9 @@ import pandas as pd
 from sqlalchemy import Connection, func, select
 
 from inclusion_data.indicators.catalogue import ALL, TOTAL, catalogue
-from inclusion_data.submissions.outcome import ACCEPTED, REJECTED, SUPERSEDED
+from inclusion_data.submissions.outcome import NIL, REJECTED, SUPERSEDED
 from inclusion_data.warehouse import schema
+from inclusion_data.warehouse.completeness import COMPLETE
 
 FINAL, PROVISIONAL, INCOMPLETE = "final", "provisional", "incomplete"
 STATUSES = (FINAL, PROVISIONAL, INCOMPLETE)  # best first
@@ -41,8 +42,6 @@ STATUS_NOTE = (
     "value may be corrected); incomplete = at least one submission is missing or was rejected: "
     "the value is partial and will rise when it comes, it is not a real drop.",
 )
-NIL = "nil"  # warehouse.completeness: a nil return (received, complete, zero)
-RECEIVED = (ACCEPTED, NIL)
 _KEYS = ["dataset", "project", "partner", "period"]
 
 
@@ -75,7 +74,7 @@ def data_as_of(conn: Connection) -> dt.datetime | None:
 
 def _expected(rows: list[dict], closed: set[tuple[str, str]]) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=[*_KEYS, "status"])
-    frame["received"] = frame["status"].isin(RECEIVED)
+    frame["received"] = frame["status"].isin(COMPLETE)
     in_closed = [(p, m) in closed for p, m in zip(frame["project"], frame["period"], strict=True)]
     frame["approved"] = frame["received"] & pd.Series(in_closed, index=frame.index, dtype=bool)
     return frame
