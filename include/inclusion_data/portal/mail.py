@@ -79,7 +79,9 @@ def send(message: EmailMessage, about: str, config: MailConfig | None = None) ->
             smtp.send_message(message)
     except (OSError, smtplib.SMTPException) as exc:
         # an SMTP reply can quote the recipients; the system's reason for a socket error cannot
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else loggable_error(exc)
+        # (smtplib's exceptions are OSErrors too, so they are told apart by their own class)
+        socket_error = isinstance(exc, OSError) and not isinstance(exc, smtplib.SMTPException)
+        reason = exc.strerror if socket_error and exc.strerror else loggable_error(exc)
         log.error("%s not sent (%s:%s): %s", about, config.host, config.port, reason)
         return False
     return True
