@@ -31,6 +31,7 @@ import pytest  # noqa: E402
 from inclusion_data.contracts.network import load_network  # noqa: E402
 from inclusion_data.warehouse.engine import make_engine, migrate  # noqa: E402
 from inclusion_data.warehouse.load import sync_reference  # noqa: E402
+from smtp_server import smtp  # noqa: E402, F401 (a fixture: a real SMTP server for the test)
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"

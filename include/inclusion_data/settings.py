@@ -121,6 +121,11 @@ class Settings:
         return self.home / "rejected"
 
     @property
+    def held(self) -> Path:
+        """Files for a closed (approved) month, kept until a coordinator reopens it."""
+        return self.home / "held"
+
+    @property
     def reports(self) -> Path:
         return self.home / "reports"
 
@@ -133,5 +138,5 @@ class Settings:
         return self.home / "secrets" / "pseudonym.key"
 
     def make_dirs(self) -> None:
-        for path in (self.inbox, self.archive, self.rejected, self.reports, self.published):
+        for path in (self.inbox, self.archive, self.rejected, self.held, self.reports, self.published):
             path.mkdir(parents=True, exist_ok=True)

@@ -5,48 +5,16 @@ default; invitation links; reminders before a due date."""
 from __future__ import annotations
 
 import datetime as dt
-import email
-import socket
-from email.message import EmailMessage
-from email.policy import default
 
 import pytest
-from aiosmtpd.controller import Controller
 from portal_helpers import *  # noqa: F403
 from portal_helpers import submitted
 
 from inclusion_data.contracts.network import load_network
 from inclusion_data.portal import accounts
 from inclusion_data.portal.mail import MailConfig, send_file_outcome, send_link, send_reminders
+from smtp_server import text_of
 from workbooks import beneficiary
-
-
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[tuple[list[str], EmailMessage]] = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
-        message = email.message_from_bytes(envelope.content, policy=default)
-        self.messages.append((list(envelope.rcpt_tos), message))
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield inbox, MailConfig(host="127.0.0.1", port=port, sender="date@retea.example.org", starttls=False)
-    controller.stop()
-
-
-def _text(message: EmailMessage) -> str:
-    body = message.get_body(("plain",))
-    assert body is not None
-    return body.get_content()
 
 
 def test_a_rejected_file_dropped_in_the_inbox_is_mailed_back_with_its_feedback(
@@ -64,7 +32,7 @@ def test_a_rejected_file_dropped_in_the_inbox_is_mailed_back_with_its_feedback(
     assert recipients == ["date@asoc-cluj.example.org"] == list(load_network().partners["asoc-cluj"].contacts)
     assert message["From"] == "date@retea.example.org"
     assert message["Subject"] == "raport_2016-03.xlsx: respins"
-    body = _text(message)
+    body = text_of(message)
     assert "localitate din afara județului" in body and "rândurile 3" in body
     attachments = {part.get_filename(): part for part in message.iter_attachments()}
     assert set(attachments) == {"raport_2016-03.xlsx.feedback.xlsx", "raport_2016-03.xlsx.report.html"}
@@ -83,7 +51,7 @@ def test_a_contact_with_an_english_account_gets_english(smtp, portal_settings, p
     assert send_file_outcome(outcome, portal_settings, portal_engine, load_network(), config) == 1
     [(_, message)] = inbox.messages
     assert message["Subject"] == f"raport_2016-03.xlsx: {outcome.status}"
-    assert "was processed" in _text(message)
+    assert "was processed" in text_of(message)
 
 
 def test_no_server_or_no_contact_sends_nothing_and_never_raises(portal_settings, portal_engine):
@@ -102,7 +70,7 @@ def test_an_invitation_link_arrives(smtp, config, portal_engine):
     token = accounts.issue_link_token(portal_engine, user.id, accounts.INVITE)
     assert send_link(config, user, token, accounts.INVITE, mail)
     [(recipients, message)] = inbox.messages
-    assert recipients == ["nou@adis.example.org"] and f"http://testserver/link/{token}" in _text(message)
+    assert recipients == ["nou@adis.example.org"] and f"http://testserver/link/{token}" in text_of(message)
     assert message["Subject"] == "Contul dvs. în portalul inclusion-data"
 
 
@@ -119,7 +87,7 @@ def test_partners_missing_a_month_are_reminded_before_the_due_date(smtp, portal_
     [message] = [
         m for to, m in inbox.messages if to == ["date@asoc-cluj.example.org"] and "TWAM" in m["Subject"]
     ]
-    assert "10.04.2016" in message["Subject"] and "Instruiri, Voluntari" in _text(message)
+    assert "10.04.2016" in message["Subject"] and "Instruiri, Voluntari" in text_of(message)
     # TWAM and NETW for each of the two partners with contacts; the others have none
     assert len(inbox.messages) == sum(r["messages"] for r in sent) == 4
     assert send_reminders(portal_settings, dt.date(2016, 4, 8), days_before=3, config=config) == []
@@ -147,7 +115,7 @@ def test_the_remind_partners_dag_mails_on_the_days_before_the_due_date(
     [message] = [
         m for to, m in inbox.messages if to == ["date@asoc-cluj.example.org"] and "TWAM" in m["Subject"]
     ]
-    assert "10.04.2016" in message["Subject"] and "Instruiri, Voluntari" in _text(message)
+    assert "10.04.2016" in message["Subject"] and "Instruiri, Voluntari" in text_of(message)
     count = len(inbox.messages)
     assert count == 4  # TWAM and NETW for each of the two partners with contacts
     dag.test(run_conf={"today": "2016-04-06"})  # 4 days before

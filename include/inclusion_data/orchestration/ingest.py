@@ -21,13 +21,14 @@ from inclusion_data.intake.parsing import RawSheet
 from inclusion_data.intake.paths import safe_name, unsafe_reason
 from inclusion_data.intake.reading import read_inspected
 from inclusion_data.intake.sealing import NameSeal
-from inclusion_data.quality.findings import Finding, file_error
+from inclusion_data.quality.findings import WARNING, Finding, file_error
 from inclusion_data.settings import Settings
 from inclusion_data.submissions.evaluation import already_processed, evaluate_file, file_hash
 from inclusion_data.submissions.feedback import feedback_path, write_feedback_workbook
 from inclusion_data.submissions.file_report import write_file_report
-from inclusion_data.submissions.outcome import DUPLICATE, REJECTED, FileOutcome, short_id
+from inclusion_data.submissions.outcome import CURRENT, DUPLICATE, HELD, REJECTED, FileOutcome, short_id
 from inclusion_data.warehouse.history import WarehouseHistory
+from inclusion_data.warehouse.holding import closed_among, record_held
 from inclusion_data.warehouse.load import load_file, mark_filed
 
 log = logging.getLogger(__name__)
@@ -65,7 +66,7 @@ def sender(relative: str) -> tuple[str | None, str | None]:
 
 def destination(settings: Settings, outcome: FileOutcome, received: dt.datetime, folder: str = "") -> Path:
     """Where a processed file is filed; every partner-controlled part made a safe name."""
-    root = settings.rejected if outcome.status == REJECTED else settings.archive
+    root = {REJECTED: settings.rejected, HELD: settings.held}.get(outcome.status, settings.archive)
     who = (
         Path(safe_name(outcome.project), safe_name(outcome.partner))
         if outcome.project and outcome.partner
@@ -134,12 +135,41 @@ def process_file(
     if not evaluation.records:  # nothing to record: filing it again decides the same
         return _file(settings, engine, seal, outcome, evaluation.sheets, recorded=False)
     with engine.begin() as conn:  # all of a file's submissions and its outcome, or nothing
-        earlier = load_file(conn, outcome, evaluation.records, evaluation.frames, now, seal)
-    if earlier:  # the same bytes under another name, recorded meanwhile by a parallel task
-        _duplicate_of(outcome, earlier)
+        closed = closed_among(conn, evaluation.records)
+        if closed:  # nothing loaded: the file waits in held/ until its month is reopened
+            _hold(outcome, closed)
+            outcome.stored_at = str(destination(settings, outcome, now).relative_to(settings.home))
+            held = record_held(conn, outcome, now, seal)
+            duplicate = None if held else _already_held()  # held meanwhile by a parallel task
+        else:
+            earlier = load_file(conn, outcome, evaluation.records, evaluation.frames, now, seal)
+            duplicate = already_processed(earlier) if earlier else None
+    if duplicate:  # the same bytes under another name, recorded meanwhile by a parallel task
+        _duplicate_of(outcome, duplicate)
         outcome.stored_at = str(destination(settings, outcome, now).relative_to(settings.home))
         return _file(settings, engine, seal, outcome, [], recorded=False)
     return _file(settings, engine, seal, outcome, evaluation.sheets, recorded=True)
+
+
+def _hold(outcome: FileOutcome, closed: list[tuple[str, str]]) -> None:
+    """Mark a file for a closed month held, and say so to its sender."""
+    outcome.status = HELD
+    for sheet in outcome.submissions:
+        if sheet.status in CURRENT:
+            sheet.status = HELD
+    months = ", ".join(f"{project} {period}" for project, period in closed)
+    outcome.findings.append(
+        Finding(
+            "month_closed",
+            WARNING,
+            f"{months}: the month was approved by the network's coordinators and is closed, so this "
+            "file is held, not loaded; nothing in it is lost. It is loaded when a coordinator reopens "
+            "the month: ask them to if it is a correction.",
+            f"{months}: luna a fost aprobată de coordonatorii rețelei și este închisă, așa că fișierul "
+            "este reținut, nu încărcat; nu se pierde nimic din el. Se încarcă atunci când un "
+            "coordonator redeschide luna: cereți-i acest lucru dacă este o corectură.",
+        )
+    )
 
 
 def _same_file(path: Path, recorded_hash: str) -> bool:
@@ -150,10 +180,19 @@ def _needs_feedback(outcome: FileOutcome) -> bool:
     return outcome.status != DUPLICATE and outcome.has_findings()
 
 
-def _duplicate_of(outcome: FileOutcome, earlier: list[int]) -> None:
+def _duplicate_of(outcome: FileOutcome, finding: Finding) -> None:
     outcome.status = DUPLICATE
     outcome.sheet_findings, outcome.submissions = {}, []
-    outcome.findings = [already_processed(earlier)]
+    outcome.findings = [finding]
+
+
+def _already_held() -> Finding:
+    return Finding(
+        "already_processed",
+        WARNING,
+        "This exact file is already held for its closed month; nothing changed.",
+        "Acest fișier este deja reținut pentru luna sa închisă; nu s-a schimbat nimic.",
+    )
 
 
 def _file(

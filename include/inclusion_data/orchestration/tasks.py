@@ -180,3 +180,20 @@ def remind_partners(today: str | None) -> list[dict]:
     sent = [r for days in settings.reminder_days for r in send_reminders(settings, day, days_before=days)]
     log.info("reminders: %d partner-months, %d messages", len(sent), sum(r["messages"] for r in sent))
     return sent
+
+
+def review_month(params: dict, triggered_by: str | None) -> dict:
+    """The ``review_month`` DAG's action: a refused one (approving a closed month, reopening
+    without a reason) fails the task with the reason, and never retries."""
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from inclusion_data.orchestration.review import run
+    from inclusion_data.warehouse.review import ReviewError
+
+    by = params.get("by") or (f"airflow:{triggered_by}" if triggered_by else "airflow")
+    try:
+        done = run(params["action"], params.get("project"), params.get("period"), by, params.get("note", ""))
+    except ReviewError as exc:
+        raise AirflowFailException(str(exc)) from None
+    log.info("review: %s %s, %d held files released", done["action"], done["months"], len(done["released"]))
+    return done

@@ -16,6 +16,7 @@ STATUSES = {
     "missing": N_("missing"),
     "pending": N_("waiting to be processed"),
     "nil": N_("no activity declared"),
+    "held": N_("held: the month is closed"),
 }
 SEVERITIES = {"error": N_("error"), "warning": N_("warning")}
 RULES = {
@@ -43,6 +44,7 @@ RULES = {
     # about a sheet or the whole file
     "unusual_volume": N_("unusual number of rows"),
     "already_processed": N_("file already processed"),
+    "month_closed": N_("month approved and closed"),
     "conflicting_month": N_("two different months"),
     "empty_sheet": N_("empty sheet"),
     "unknown_column": N_("unknown column"),

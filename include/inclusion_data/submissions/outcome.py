@@ -15,6 +15,7 @@ NIL = "nil"  # a nil return: the partner declares no activity in the month (no r
 CURRENT = (ACCEPTED, NIL)  # the statuses of the version that stands for its month
 NIL_LABEL = ("fără activitate (declarat)", "no activity declared")  # Romanian, English
 DUPLICATE = "duplicate"  # a file whose exact bytes were processed before
+HELD = "held"  # a file for a closed (approved) month: kept, loaded when the month is reopened
 
 
 @dataclass
@@ -36,7 +37,7 @@ class FileOutcome:
     partner: str | None
     period: str | None
     file_hash: str
-    status: str  # accepted | rejected | duplicate
+    status: str  # accepted | rejected | duplicate | held
     stored_at: str = ""
     report: str = ""
     feedback: str = ""  # the partner's copy with problems marked, next to the file

@@ -13,7 +13,7 @@ import hashlib
 import json
 
 import pandas as pd
-from sqlalchemy import Connection, Engine, Integer, func, insert, select, text, update
+from sqlalchemy import Connection, Engine, Integer, delete, func, insert, select, text, update
 
 from inclusion_data.contracts.datasets import DATASETS
 from inclusion_data.contracts.network import Network
@@ -22,6 +22,7 @@ from inclusion_data.intake.sealing import NameSeal
 from inclusion_data.submissions.outcome import (
     ACCEPTED,
     CURRENT,
+    HELD,
     REJECTED,
     SUPERSEDED,
     FileOutcome,
@@ -49,19 +50,52 @@ def lock_ids(file_hash: str, keys: list[tuple[str, str, str, str]]) -> list[int]
     """The advisory locks a file's load takes: one for its bytes, one per submission key,
     in a fixed order so two loads that share several never wait for each other in a circle."""
     names = [f"file|{file_hash}", *(f"key|{'|'.join(k)}" for k in keys)]
-    ids = {int.from_bytes(hashlib.sha256(n.encode()).digest()[:8], "big", signed=True) for n in names}
-    return sorted(ids)
+    return sorted({_lock_id(n) for n in names})
 
 
-def _serialise(conn: Connection, file_hash: str, keys: list[tuple[str, str, str, str]]) -> None:
+def _lock_id(name: str) -> int:
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+
+
+def month_lock_id(project: str, period: str) -> int:
+    """The lock of a project's month: loads into it share it, a review takes it alone."""
+    return _lock_id(f"month|{project}|{period}")
+
+
+def lock_month(conn: Connection, project: str, period: str) -> None:
+    """Wait for the loads into a project's month to end and keep new ones out until the
+    caller's transaction ends (what approving or reopening the month does)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": month_lock_id(project, period)})
+    elif conn.dialect.name == "sqlite":
+        _begin_immediate(conn)
+
+
+def _begin_immediate(conn: Connection) -> None:
+    """SQLite's one writer, taken at once; once only: the caller may have taken it already."""
+    driver = conn.connection.driver_connection
+    if driver is not None and not driver.in_transaction:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def submission_keys(records: list[tuple[SubmissionRecord, SheetOutcome]]) -> list[tuple[str, str, str, str]]:
+    return sorted({(r.project, r.partner, r.dataset, r.period) for r, _ in records})
+
+
+def serialise(conn: Connection, file_hash: str, keys: list[tuple[str, str, str, str]]) -> None:
     """One writer per submission key and per file until the transaction ends: on PostgreSQL
     transaction-scoped advisory locks (a second load of the same month waits, then sees the
-    first); SQLite has one writer at a time, taken now rather than at the first write."""
+    first), and a shared lock per month, so a review of the month waits for the loads into it
+    and they for it; SQLite has one writer at a time, taken now rather than at the first write."""
     if conn.dialect.name == "postgresql":
         for lock in lock_ids(file_hash, keys):
             conn.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": lock})
+        for project, period in sorted({(k[0], k[3]) for k in keys}):
+            conn.execute(
+                text("SELECT pg_advisory_xact_lock_shared(:id)"), {"id": month_lock_id(project, period)}
+            )
     elif conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        _begin_immediate(conn)
 
 
 def load_file(
@@ -77,10 +111,12 @@ def load_file(
     the submissions of the same bytes recorded before (the file is then a duplicate and
     nothing was written). The file's name and inbox path are personal: they are stored
     sealed (the outcome record) or as a keyed digest (the path, to find it again)."""
-    keys = sorted({(r.project, r.partner, r.dataset, r.period) for r, _ in records})
-    _serialise(conn, outcome.file_hash, keys)
+    serialise(conn, outcome.file_hash, submission_keys(records))
     f, s = schema.file_outcomes, schema.submissions
-    if conn.scalar(select(func.count()).select_from(f).where(f.c.file_hash == outcome.file_hash)):
+    recorded = conn.scalar(select(f.c.status).where(f.c.file_hash == outcome.file_hash))
+    if recorded == HELD:  # released from held/ (its record's removal may have been lost)
+        conn.execute(delete(f).where(f.c.file_hash == outcome.file_hash))
+    elif recorded is not None:
         return list(conn.scalars(select(s.c.id).where(s.c.file_hash == outcome.file_hash).order_by(s.c.id)))
     for record, sheet_outcome in records:
         record.stored_at = outcome.stored_at

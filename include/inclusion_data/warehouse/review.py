@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass
 from sqlalchemy import Connection, Engine, func, insert, select
 
 from inclusion_data.warehouse import schema
+from inclusion_data.warehouse.load import lock_month
 
 APPROVED, REOPENED = "approved", "reopened"
 
@@ -58,6 +59,7 @@ def is_closed(conn: Connection, project: str, period: str) -> bool:
 
 def _record(engine: Engine, project: str, period: str, action: str, by: str, note: str) -> Review:
     with engine.begin() as conn:
+        lock_month(conn, project, period)  # no file loads into the month while it is decided
         closed = is_closed(conn, project, period)
         if action == APPROVED and closed:
             raise ReviewError(f"{project} {period} is already approved (closed)")

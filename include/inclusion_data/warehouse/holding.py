@@ -1,0 +1,69 @@
+"""Files for a closed month: neither loaded nor lost. Such a file is recorded in
+``file_outcomes`` with status ``held`` (nothing of it in the dataset tables), found again
+when a coordinator reopens its month, and its record dropped once it is back in the inbox,
+where the next ingest run loads it as if it had just arrived (at its first arrival time)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Connection, delete, func, insert, select
+
+from inclusion_data.intake.sealing import NameSeal
+from inclusion_data.submissions.outcome import CURRENT, HELD, FileOutcome, SheetOutcome, SubmissionRecord
+from inclusion_data.warehouse import schema
+from inclusion_data.warehouse.load import serialise, submission_keys
+from inclusion_data.warehouse.review import closed_months
+
+
+def closed_among(
+    conn: Connection, records: list[tuple[SubmissionRecord, SheetOutcome]]
+) -> list[tuple[str, str]]:
+    """The closed (project, period) months that a file's submissions would change: accepted
+    or nil ones. A rejected submission changes no figure, so it is answered at once. Asked
+    first in the file's transaction, which this serialises as ``load_file`` does (so an
+    approval cannot slip between the question and the load)."""
+    serialise(conn, records[0][0].file_hash if records else "", submission_keys(records))
+    months = {(r.project, r.period) for r, _ in records if r.status in CURRENT}
+    return sorted(months & closed_months(conn)) if months else []
+
+
+def record_held(conn: Connection, outcome: FileOutcome, now: dt.datetime, seal: NameSeal) -> bool:
+    """Record ``outcome`` as held, in the caller's transaction (serialised as a load is).
+    False when a file of these exact bytes is recorded already (nothing is written then)."""
+    f = schema.file_outcomes
+    if conn.scalar(select(func.count()).select_from(f).where(f.c.file_hash == outcome.file_hash)):
+        return False
+    conn.execute(
+        insert(f).values(
+            file_hash=outcome.file_hash,
+            source=seal.digest(outcome.source),
+            status=HELD,
+            stored_at=outcome.stored_at,
+            outcome=seal.seal(outcome.to_record()),
+            decided_at=now,
+        )
+    )
+    return True
+
+
+def held_files(
+    conn: Connection, seal: NameSeal, project: str | None = None, period: str | None = None
+) -> list[FileOutcome]:
+    """The outcomes of the files held (for ``project``'s ``period`` when given), oldest
+    arrival first: the order in which they are released."""
+    f = schema.file_outcomes
+    rows = conn.scalars(select(f.c.outcome).where(f.c.status == HELD))
+    outcomes = [FileOutcome.from_record(seal.open(text)) for text in rows]
+    chosen = [
+        o
+        for o in outcomes
+        if (project is None or o.project == project) and (period is None or o.period == period)
+    ]
+    return sorted(chosen, key=lambda o: (o.received or dt.datetime.min.replace(tzinfo=dt.UTC), o.file_hash))
+
+
+def forget_held(conn: Connection, file_hash: str) -> None:
+    """Drop a held file's record: it is back in the inbox and will be decided anew."""
+    f = schema.file_outcomes
+    conn.execute(delete(f).where((f.c.file_hash == file_hash) & (f.c.status == HELD)))
