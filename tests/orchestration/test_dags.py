@@ -7,13 +7,17 @@ import pytest
 from sqlalchemy import func, select
 
 from conftest import BACKENDS, prepared_settings, warehouse_database
-from inclusion_data.demo import drop_files
+from inclusion_data.contracts.network import load_network
+from inclusion_data.demo import APPROVE_COMPLETE, drop_files
 from inclusion_data.demo.sample_data import generate
 from inclusion_data.indicators.catalogue import ALL, TOTAL
 from inclusion_data.orchestration.scheduling import OWNER, PRODUCT_TAG
+from inclusion_data.publishing.publication import published_on
 from inclusion_data.settings import CHECKOUT
 from inclusion_data.warehouse import schema
+from inclusion_data.warehouse.completeness import COMPLETE, compute_completeness
 from inclusion_data.warehouse.engine import make_engine
+from inclusion_data.warehouse.review import closed_months
 
 
 def test_every_dag_imports_without_errors():
@@ -21,7 +25,7 @@ def test_every_dag_imports_without_errors():
 
     bag = DagBag(dag_folder=str(CHECKOUT / "dags"))
     assert bag.import_errors == {}
-    assert set(bag.dag_ids) == {"ingest_submissions", "publish_indicators", "remind_partners"}
+    assert set(bag.dag_ids) == {"ingest_submissions", "publish_indicators", "remind_partners", "review_month"}
     for dag in bag.dags.values():
         assert all(task.retries >= 1 for task in dag.tasks)
         assert {task.owner for task in dag.tasks} == {OWNER}
@@ -62,6 +66,7 @@ def demo(request, tmp_path_factory, airflow_db):
         states = [_state(dags["ingest_submissions"].test())]
         drop_files(samples / "round2", settings.inbox)
         states.append(_state(dags["ingest_submissions"].test()))
+        states.append(_state(dags["review_month"].test(run_conf=APPROVE_COMPLETE)))
         states.append(_state(dags["publish_indicators"].test()))
         yield {
             "settings": settings,
@@ -77,7 +82,7 @@ def demo(request, tmp_path_factory, airflow_db):
 @pytest.mark.slow
 def test_the_demo_runs_end_to_end(demo):
     settings, engine = demo["settings"], demo["engine"]
-    assert demo["states"] == ["success"] * 3
+    assert demo["states"] == ["success"] * 4
     assert not any(p.is_file() for p in settings.inbox.rglob("*"))  # every file was filed
     s = schema.submissions
     with engine.connect() as conn:
@@ -214,6 +219,24 @@ def test_the_seed_reports_figures_are_reproduced(demo):
     alba = values.loc[("ALBA", ALL, TOTAL, "persons_assisted", TOTAL, TOTAL)]
     assert alba["value"] >= 500 and alba["target"] == 500
     assert alba["achievement_pct"] == round(100 * alba["value"] / 500, 1)
+
+
+@pytest.mark.slow
+def test_the_demo_approves_its_complete_months_and_publishes_them_final(demo):
+    settings, engine = demo["settings"], demo["engine"]
+    with engine.connect() as conn:
+        closed = closed_months(conn)
+    rows = compute_completeness(engine, load_network(), settings.due_day)
+    complete = {(r["project"], r["period"]) for r in rows} - {
+        (r["project"], r["period"]) for r in rows if r["status"] not in COMPLETE
+    }
+    assert closed == complete and len(closed) > 5  # every complete month, and only those
+    csv = pd.read_csv(settings.published / published_on() / "indicator_values.csv")
+    months = csv[(csv["partner"] == ALL) & (csv["period"] != TOTAL) & (csv["dimension"] == TOTAL)]
+    finals = months[months["status"] == "final"]
+    final = set(zip(finals["project"], finals["period"], strict=True))
+    assert final and final <= closed
+    assert (months["status"] == "incomplete").any()  # ADIS never reported: its months stay open
 
 
 def _loaded_rows(engine, dataset) -> pd.DataFrame:

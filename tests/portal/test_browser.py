@@ -1,6 +1,7 @@
 """The portal as partners use it: a real uvicorn server on 127.0.0.1, Debian's Chromium driven
 by Playwright, and a real run of the ingest DAG (dag.test()) between sending and seeing the
-file accepted. A second partner then tries the first one's URLs."""
+file accepted. A second partner then tries the first one's URLs, and a coordinator approves
+the month."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from portal_helpers import PASSWORD, make_user
 
 from inclusion_data.contracts.datasets import DATASETS
 from inclusion_data.warehouse.engine import make_engine
+from inclusion_data.warehouse.review import is_closed
 from workbooks import beneficiary
 
 CHROMIUM = "/usr/bin/chromium"
@@ -216,3 +218,16 @@ def test_a_partner_checks_corrects_sends_and_sees_its_file_accepted(server, brow
     shot = tmp / "coordinator.png"
     coordinator.screenshot(path=str(shot), full_page=True)
     assert shot.stat().st_size > 10_000
+
+    # and approves the month: it is closed
+    coordinator.goto(f"{base}/coordinator/review?project=TWAM")
+    month = coordinator.locator("#month-TWAM-2016-03")
+    month.locator("input[name=note]").fill("checked with the partner")
+    month.get_by_role("button", name="Approve").click()
+    coordinator.wait_for_url(f"{base}/coordinator/review?project=TWAM")
+    assert "TWAM 2016-03 approved" in coordinator.inner_text("main")
+    assert "approved, closed" in coordinator.locator("#month-TWAM-2016-03").inner_text()
+    engine = make_engine(settings.warehouse_url)
+    with engine.connect() as conn:
+        assert is_closed(conn, "TWAM", "2016-03")
+    engine.dispose()

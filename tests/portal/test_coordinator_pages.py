@@ -1,6 +1,6 @@
-"""Coordinators' pages: every partner, submissions filtered and sorted, rules, completeness
-(with the place of the approval that issue 11 brings), trends, publications, users; and the
-command that creates the first coordinator."""
+"""Coordinators' pages: every partner, submissions filtered and sorted, rules, completeness,
+the review of months (approve, hold, reopen), trends, publications, users; and the command
+that creates the first coordinator."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from portal_helpers import csrf, signed_in, submitted
 
 from inclusion_data.orchestration.tasks import refresh_reports
 from inclusion_data.portal import accounts, admin
+from inclusion_data.warehouse.review import review_history
 from workbooks import beneficiary
 
 ROW = r'<tr class="(\w+)"><td><a href="/coordinator/submissions/(\d+)"'
@@ -44,15 +45,67 @@ def test_submissions_are_filtered_sorted_and_their_rules_shown(
     assert "locality not in the county" in page and "passed" in page  # English: the coordinator's choice
 
 
-def test_completeness_trends_and_the_place_of_approval(client, people, portal_settings, portal_engine):
+def test_completeness_and_trends(client, people, portal_settings, portal_engine):
     _two_files(portal_settings, portal_engine)
     signed_in(client, people["coordinator"].email)
     page = client.get("/coordinator/completeness?partner=asoc-cluj").text
-    assert 'id="review"' in page and "issue 11" in page
+    assert 'href="/coordinator/review"' in page
     assert "asoc-cluj" in page and "<td>asoc-bihor</td>" not in page
     assert "Pass rate by rule" in client.get("/coordinator/trends").text
     partners = client.get("/coordinator").text
     assert "date@asoc-cluj.example.org" in partners and "primaria-alba-iulia" in partners
+
+
+def _month_row(page: str, project: str, period: str) -> str:
+    match = re.search(rf'<tr id="month-{project}-{period}">(.*?)</tr>', page, re.S)
+    assert match, page[:2000]
+    return match.group(1)
+
+
+def test_a_coordinator_approves_a_month_and_reopens_it_with_a_reason(
+    client, other_client, people, portal_settings, portal_engine
+):
+    _two_files(portal_settings, portal_engine)
+    signed_in(client, people["coordinator"].email)
+    page = client.get("/coordinator/review?project=TWAM").text
+    assert "<td>open</td>" in _month_row(page, "TWAM", "2016-03") and 'id="month-ALBA' not in page
+    token = csrf(client, "/coordinator/review")
+    # without the session's CSRF token nothing happens
+    refused = client.post("/coordinator/review/TWAM/2016-03", data={"action": "approve"})
+    assert refused.status_code == 403
+    done = client.post(
+        "/coordinator/review/TWAM/2016-03", data={"action": "approve", "note": "ok", "csrf_token": token}
+    )
+    assert done.status_code == 200 and "TWAM 2016-03 approved" in done.text
+    assert "approved, closed" in _month_row(done.text, "TWAM", "2016-03")
+    with portal_engine.connect() as conn:
+        [entry] = review_history(conn, "TWAM", "2016-03")
+    assert (entry.action, entry.by, entry.note) == ("approved", people["coordinator"].email, "ok")
+
+    # a file for the closed month is held, and the page counts it
+    held = submitted(portal_settings, portal_engine, "TWAM/asoc-cluj/c_2016-03.xlsx",
+                     {"Beneficiari": [beneficiary(), beneficiary(cnp=None, person_code="P-9")]})  # fmt: skip
+    assert held.status == "held" and held.stored_at.startswith("held/TWAM/asoc-cluj/")
+    row = _month_row(client.get("/coordinator/review").text, "TWAM", "2016-03")
+    assert '<td class="num">1</td>' in row
+    # reopening needs a reason; with one, the held file is back in the inbox
+    blank = client.post(
+        "/coordinator/review/TWAM/2016-03", data={"action": "reopen", "note": " ", "csrf_token": token}
+    )
+    assert "Not done" in blank.text and "reason" in blank.text
+    assert not list((portal_settings.inbox / "TWAM" / "asoc-cluj").iterdir())
+    client.post("/coordinator/review/TWAM/2016-03",
+                data={"action": "reopen", "note": "correction", "csrf_token": token})  # fmt: skip
+    assert [p.name for p in (portal_settings.inbox / "TWAM" / "asoc-cluj").iterdir()] == ["c_2016-03.xlsx"]
+    # a partner cannot review
+    signed_in(other_client, people["cluj"].email)
+    response = other_client.post(
+        "/coordinator/review/TWAM/2016-03",
+        data={"action": "approve", "csrf_token": csrf(other_client, "/partner")},
+    )
+    assert response.status_code == 403
+    with portal_engine.connect() as conn:
+        assert [r.action for r in review_history(conn, "TWAM", "2016-03")] == ["approved", "reopened"]
 
 
 def test_publications_are_listed(client, people, portal_settings):

@@ -5,6 +5,9 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+# what the demo's coordinator does before the nightly publication (the review_month DAG's params)
+APPROVE_COMPLETE = {"action": "approve-complete", "by": "coordonator@retea.example.org", "note": "demo"}
+
 
 def drop_files(source: Path, inbox: Path) -> int:
     """Copy a tree of partner files into an inbox as a partner would drop them (keeping

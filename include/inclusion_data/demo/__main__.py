@@ -6,12 +6,12 @@ from __future__ import annotations
 import os
 import sys
 
-from inclusion_data.demo import drop_files
+from inclusion_data.demo import APPROVE_COMPLETE, drop_files
 from inclusion_data.settings import Settings
 
 
-def _run(dag, label: str) -> None:
-    run = dag.test()
+def _run(dag, label: str, **conf) -> None:
+    run = dag.test(run_conf=conf or None)
     state = str(getattr(run, "state", "unknown"))
     print(f"  {label}: {dag.dag_id} -> {state}")
     if "success" not in state:
@@ -44,6 +44,8 @@ def main() -> None:
     dropped = drop_files(samples / "round2", settings.inbox)
     print(f"Round 2: {dropped} re-sent files dropped (a correction and a fix)")
     _run(dags["ingest_submissions"], "round 2")
+    print("A coordinator approves every month whose expected submissions are all in")
+    _run(dags["review_month"], "review", **APPROVE_COMPLETE)
     _run(dags["publish_indicators"], "publish")
     print_summary(settings)
 

@@ -3,8 +3,7 @@ result, completeness, trends) with filters and sorting, the publications, and th
 
 The data come from the same functions that build the static reviewers' site
 (``publishing.reviewers_site``), so both show the same figures. Approving and reopening a
-month comes with the review module of issue 11 (see the marked section of the
-completeness page).
+month is ``warehouse.period_close``'s, as the command and the review_month DAG do it.
 """
 
 from __future__ import annotations
@@ -29,7 +28,8 @@ from inclusion_data.publishing.reviewers_site import (
     _trends_context,
 )
 from inclusion_data.submissions.outcome import NIL
-from inclusion_data.warehouse import schema
+from inclusion_data.warehouse import period_close, schema
+from inclusion_data.warehouse.review import ReviewError, review_history
 
 router = APIRouter(prefix="/coordinator")
 FILTERS = ("project", "partner", "dataset", "period", "status")
@@ -127,6 +127,52 @@ def completeness(request: Request, user: CoordinatorUser) -> Response:
         nil_months=sum(r["status"] == NIL for r in rows),
         **_completeness_context(rows),
     )
+
+
+@router.get("/review", response_class=HTMLResponse)
+def review(request: Request, user: CoordinatorUser) -> Response:
+    p = portal(request)
+    months = period_close.status(p.engine, p.config.settings, p.network)
+    rows, chosen = _filtered(months, request)
+    with p.engine.connect() as conn:
+        history = review_history(conn)
+    return render(
+        request,
+        "coordinator_review.html",
+        user,
+        months=rows,
+        chosen=chosen,
+        choices={k: sorted({str(m[k]) for m in months}) for k in ("project", "period")},
+        history=list(reversed(history))[:50],
+    )
+
+
+@router.post("/review/{project}/{period}")
+def review_action(
+    request: Request,
+    project: str,
+    period: str,
+    user: CoordinatorUser,
+    action: Annotated[str, Form()],
+    note: Annotated[str, Form()] = "",
+) -> Response:
+    p = portal(request)
+    try:
+        if action == "approve":
+            period_close.approve(p.engine, p.network, project, period, user.email, note)
+            flash(request, N_("%(project)s %(period)s approved: it is final and closed."), project=project,
+                  period=period)  # fmt: skip
+        elif action == "reopen":
+            done = period_close.reopen(
+                p.engine, p.config.settings, p.network, project, period, user.email, note
+            )
+            flash(request, N_("%(project)s %(period)s reopened; %(n)s held files go back to the inbox."),
+                  project=project, period=period, n=str(len(done.released)))  # fmt: skip
+        else:
+            raise not_found()
+    except ReviewError as exc:
+        flash(request, N_("Not done: %(reason)s"), "error", reason=str(exc))
+    return RedirectResponse(f"/coordinator/review?project={project}", status_code=303)
 
 
 @router.get("/trends", response_class=HTMLResponse)

@@ -1,0 +1,145 @@
+"""Period close, as the review command, the ``review_month`` DAG and the portal's coordinator
+pages do it: approve a project's month (its figures are final and it is closed: files for it
+are held from then on), reopen it with a reason (its held files go back to the inbox with
+their first arrival time, so the next ingest run loads them in the order they came), or
+approve every complete month at once."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from inclusion_data.contracts.network import Network
+from inclusion_data.intake.paths import inside
+from inclusion_data.intake.sealing import NameSeal
+from inclusion_data.settings import Settings
+from inclusion_data.submissions.outcome import short_id
+from inclusion_data.warehouse.completeness import COMPLETE, compute_completeness
+from inclusion_data.warehouse.holding import forget_held, held_files
+from inclusion_data.warehouse.key_binding import load_bound_key
+from inclusion_data.warehouse.review import (
+    Review,
+    ReviewError,
+    approve_month,
+    closed_months,
+    reopen_month,
+    review_history,
+)
+
+_MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
+
+
+@dataclass
+class Done:
+    """What a review action did, in codes and counts (what tasks return and the portal shows)."""
+
+    action: str
+    months: list[tuple[str, str]] = field(default_factory=list)
+    released: list[str] = field(default_factory=list)  # short ids of the files back in the inbox
+
+    def summary(self) -> dict:
+        return asdict(self)
+
+
+def _check_month(network: Network, project: str, period: str) -> None:
+    if project not in network.projects:
+        raise ReviewError(f"unknown project {project!r}; allowed: {', '.join(network.projects)}")
+    if not _MONTH.fullmatch(period):
+        raise ReviewError(f"{period!r} is not a month (YYYY-MM)")
+    p = network.projects[project]
+    if not p.start <= period <= p.end:
+        raise ReviewError(f"{project} reports from {p.start} to {p.end}, not {period}")
+
+
+def approve(engine: Engine, network: Network, project: str, period: str, by: str, note: str = "") -> Done:
+    _check_month(network, project, period)
+    approve_month(engine, project, period, by, note)
+    return Done("approved", [(project, period)])
+
+
+def reopen(
+    engine: Engine, settings: Settings, network: Network, project: str, period: str, by: str, note: str
+) -> Done:
+    _check_month(network, project, period)
+    reopen_month(engine, project, period, by, note)
+    return Done("reopened", [(project, period)], release_held(engine, settings, project, period))
+
+
+def release_held(engine: Engine, settings: Settings, project: str, period: str) -> list[str]:
+    """Move the month's held files back into the inbox, each dated when it first arrived, and
+    drop their held records (a record left by a stop in between is dropped when it loads)."""
+    seal = NameSeal(load_bound_key(settings, engine))
+    with engine.connect() as conn:
+        outcomes = held_files(conn, seal, project, period)
+    released = []
+    for outcome in outcomes:
+        stored = settings.home / outcome.stored_at
+        if stored.is_file():
+            target = _free(inside(settings.inbox, outcome.source))
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(stored, target)
+            if outcome.received is not None:  # arrival is the file's time: newest-wins keeps its order
+                arrived = outcome.received.timestamp()
+                os.utime(target, (arrived, arrived))
+        with engine.begin() as conn:
+            forget_held(conn, outcome.file_hash)
+        released.append(short_id(outcome.file_hash))
+    return released
+
+
+def _free(path: Path) -> Path:
+    """``path``, or a numbered name beside it when a newer file took its place in the inbox."""
+    candidate, n = path, 1
+    while os.path.lexists(candidate):
+        n += 1
+        candidate = path.with_name(f"{path.stem}_{n}{path.suffix}")
+    return candidate
+
+
+def approve_complete(engine: Engine, settings: Settings, network: Network, by: str, note: str = "") -> Done:
+    """Approve every open month whose expected submissions are all in (accepted or nil)."""
+    months: dict[tuple[str, str], bool] = defaultdict(lambda: True)
+    for row in compute_completeness(engine, network, settings.due_day):
+        key = (row["project"], row["period"])
+        months[key] = months[key] and row["status"] in COMPLETE
+    with engine.connect() as conn:
+        closed = closed_months(conn)
+    ready = sorted(key for key, complete in months.items() if complete and key not in closed)
+    for project, period in ready:
+        approve_month(engine, project, period, by, note)
+    return Done("approved", ready)
+
+
+def status(engine: Engine, settings: Settings, network: Network, project: str | None = None) -> list[dict]:
+    """Every month of the completeness table with its review state and held files."""
+    seal = NameSeal(load_bound_key(settings, engine))
+    with engine.connect() as conn:
+        closed = closed_months(conn)
+        history = review_history(conn, project)
+        latest: dict[tuple[str, str], Review] = {(r.project, r.period): r for r in history}
+        held: dict[tuple[str | None, str | None], int] = defaultdict(int)
+        for outcome in held_files(conn, seal, project):
+            held[(outcome.project, outcome.period)] += 1
+    months: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for row in compute_completeness(engine, network, settings.due_day):
+        if project is None or row["project"] == project:
+            months[(row["project"], row["period"])].append(row["status"])
+    return [
+        {
+            "project": p,
+            "period": m,
+            "complete": all(s in COMPLETE for s in statuses),
+            "closed": (p, m) in closed,
+            "last_action": latest[(p, m)].action if (p, m) in latest else None,
+            "by": latest[(p, m)].by if (p, m) in latest else None,
+            "at": latest[(p, m)].at.isoformat() if (p, m) in latest else None,
+            "held_files": held[(p, m)],
+        }
+        for (p, m), statuses in sorted(months.items())
+    ]
