@@ -88,6 +88,9 @@ def test_a_coordinator_approves_a_month_and_reopens_it_with_a_reason(
     assert held.status == "held" and held.stored_at.startswith("held/TWAM/asoc-cluj/")
     row = _month_row(client.get("/coordinator/review").text, "TWAM", "2016-03")
     assert '<td class="num">1</td>' in row
+    signed_in(other_client, people["cluj"].email)
+    mine = other_client.get("/partner/submissions").text
+    assert '<tr class="held"><td>TWAM</td><td>c_2016-03.xlsx</td>' in mine and "reținut" in mine
     # reopening needs a reason; with one, the held file is back in the inbox
     blank = client.post(
         "/coordinator/review/TWAM/2016-03", data={"action": "reopen", "note": " ", "csrf_token": token}
@@ -98,7 +101,6 @@ def test_a_coordinator_approves_a_month_and_reopens_it_with_a_reason(
                 data={"action": "reopen", "note": "correction", "csrf_token": token})  # fmt: skip
     assert [p.name for p in (portal_settings.inbox / "TWAM" / "asoc-cluj").iterdir()] == ["c_2016-03.xlsx"]
     # a partner cannot review
-    signed_in(other_client, people["cluj"].email)
     response = other_client.post(
         "/coordinator/review/TWAM/2016-03",
         data={"action": "approve", "csrf_token": csrf(other_client, "/partner")},

@@ -170,7 +170,12 @@ def my_submissions(request: Request, user: PartnerUser) -> Response:
         row["has_report"] = _exists(request, row, ".report.html")
         row["has_feedback"] = _exists(request, row, ".feedback.xlsx")
     waiting = [
-        f for m in memberships(p.network, user) for f in uploads.pending(p.config, m.project, m.partner)
+        f
+        for m in memberships(p.network, user)
+        for f in [
+            *uploads.pending(p.config, m.project, m.partner),
+            *uploads.held(p.config, m.project, m.partner),
+        ]
     ]
     return render(request, "partner_submissions.html", user, submissions=rows, waiting=waiting)
 

@@ -245,5 +245,28 @@ def pending(config: PortalConfig, project: str, partner: str) -> list[dict]:
         if path.name.startswith((".", "~$")) or not path.is_file() or path.is_symlink():
             continue
         sent = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC)
-        found.append({"project": project, "file_name": path.name, "sent": f"{sent:%Y-%m-%d %H:%M} UTC"})
+        found.append(
+            {
+                "project": project,
+                "file_name": path.name,
+                "sent": f"{sent:%Y-%m-%d %H:%M} UTC",
+                "status": "pending",
+            }
+        )
+    return found
+
+
+def held(config: PortalConfig, project: str, partner: str) -> list[dict]:
+    """The partner's files held for a closed month, as their reports beside them tell."""
+    folder = config.settings.held / safe_name(project) / safe_name(partner)
+    found = []
+    for report in sorted(folder.glob("*.report.json")) if folder.is_dir() else []:
+        if not (folder / report.name.removesuffix(".report.json")).is_file():
+            continue  # released: the file went back to the inbox
+        data = json.loads(report.read_text("utf-8"))
+        sent = dt.datetime.fromisoformat(data["received"])
+        found.append(
+            {"project": project, "file_name": data["file_name"], "sent": f"{sent:%Y-%m-%d %H:%M} UTC",
+             "status": "held", "period": data.get("period")}
+        )  # fmt: skip
     return found
