@@ -282,3 +282,5 @@ def test_two_csvs_one_for_machines_one_for_excel_in_romania(settings, engine):
         published.directory / "indicator_values_excel_ro.csv", sep=";", decimal=",", encoding="utf-8-sig"
     )
     assert len(back) == len(csv)
+    assert set(back["Suprimat / Suppressed"]) <= {"da / yes", "nu / no"}
+    assert set(back["Stare / Status"]) <= {"final", "provizoriu / provisional", "incomplet / incomplete"}

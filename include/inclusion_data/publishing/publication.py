@@ -24,7 +24,7 @@ from inclusion_data.indicators.gaps import incomplete_indicators
 from inclusion_data.indicators.suppression import SMALLEST_SHOWN, suppress
 from inclusion_data.publishing import labels, revisions
 from inclusion_data.publishing.html_report import Context, write_html_report
-from inclusion_data.publishing.status import Edition, coverage, data_as_of, value_status
+from inclusion_data.publishing.status import STATUS_LABELS, Edition, coverage, data_as_of, value_status
 from inclusion_data.publishing.workbook import write_workbook
 from inclusion_data.settings import Settings
 from inclusion_data.submissions.cells import csv_safe
@@ -204,13 +204,19 @@ def machine_csv(public: pd.DataFrame, edition: Edition) -> pd.DataFrame:
 
 def write_excel_csv(frame: pd.DataFrame, path: Path) -> None:
     """For Excel in a Romanian locale: UTF-8 with a BOM, ``;`` between cells, a decimal comma,
-    Romanian / English headers."""
+    Romanian / English headers, and words for people (``da``/``nu``, the status's label)."""
     numeric = {
         c: ["" if v is None else str(v).replace(".", ",") for v in frame[c]]
         for c in ("value", "target", "achievement_pct")
     }
+    words = {
+        "suppressed": frame["suppressed"].map({"true": "da / yes", "false": "nu / no"}),
+        "status": frame["status"].map(
+            lambda s: " / ".join(dict.fromkeys(STATUS_LABELS.get(s, (s, s)))) if isinstance(s, str) else ""
+        ),
+    }
     headers = {c: f"{ro} / {en}" for c, (ro, en, _) in COLUMNS.items()}
-    _safe(frame.assign(**numeric).rename(columns=headers)).to_csv(
+    _safe(frame.assign(**numeric, **words).rename(columns=headers)).to_csv(
         path, index=False, sep=";", encoding="utf-8-sig"
     )
 
