@@ -74,6 +74,9 @@ class Settings:
     settle_seconds: float = 30  # files changed more recently may still be uploading
     due_day: int = 10  # a month's files are late after this day of the following month
     reminder_days: tuple[int, ...] = (5, 1)  # partners are mailed this many days before it
+    # files per mapped ingest task: Great Expectations' start-up is paid once per batch, and
+    # batches are what workers share out
+    batch_size: int = 25
     # object-storage locations (see object_storage); None keeps everything in local folders
     inbox_url: str | None = None
     archive_url: str | None = None
@@ -94,6 +97,7 @@ class Settings:
         reminder_days = tuple(
             int(d) for d in os.environ.get("INCLUSION_REMINDER_DAYS", "5,1").split(",") if d.strip()
         )
+        batch_size = int(os.environ.get("INCLUSION_BATCH_SIZE", "25"))
         urls = {
             name: os.environ.get(f"INCLUSION_{name.upper()}") or None
             for name in ("inbox_url", "archive_url", "rejected_url", "published_url")
@@ -104,6 +108,7 @@ class Settings:
             settle_seconds=settle,
             due_day=due_day,
             reminder_days=reminder_days,
+            batch_size=batch_size,
             limits=ReadingLimits.from_env(),
             **urls,
         )

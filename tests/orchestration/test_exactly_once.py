@@ -214,9 +214,7 @@ def test_sixty_months_of_five_versions_through_the_dag_keep_the_newest(
         return found
 
     monkeypatch.setattr(tasks, "discover", shuffled)
-    monkeypatch.setattr(tasks, "BATCH_SIZE", 7)
-    real_find = tasks.find_batches
-    monkeypatch.setattr(tasks, "find_batches", lambda batch_size=7: real_find(batch_size))
+    monkeypatch.setenv("INCLUSION_BATCH_SIZE", "7")
     run = airflow_db["ingest_submissions"].test()
     assert str(run.state).rsplit(".", 1)[-1].lower() == "success"
     engine = make_engine(settings.warehouse_url)

@@ -1,8 +1,11 @@
-"""The pipeline under a real Airflow: `airflow scheduler`, `api-server` and `dag-processor`
-as processes on a PostgreSQL metadata database with the LocalExecutor, driven through the
-REST API as an operator would. Both DAGs are unpaused, the demo's first round of files is
-dropped in the inbox, `ingest_submissions` is triggered, and its asset event must start a
-`publish_indicators` run that fills the warehouse's indicators and publishes them."""
+"""The pipeline under a real Airflow scaled out as in production: `airflow scheduler`,
+`api-server`, `dag-processor` and two `celery worker` processes, the CeleryExecutor with the
+Redis broker on 127.0.0.1:6379, PostgreSQL for Airflow's metadata and the warehouse, driven
+through the REST API as an operator would. Both DAGs are unpaused, the demo's first round of
+files is dropped in the inbox, `ingest_submissions` is triggered, and its asset event must
+start a `publish_indicators` run that fills the warehouse's indicators and publishes them.
+Both workers must have taken batches, and the warehouse must equal what one process
+(`dag.test()`) makes of the same files."""
 
 from __future__ import annotations
 
@@ -22,11 +25,13 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, func, select
 
-from conftest import TEST_KEY, warehouse_database
+from conftest import TEST_KEY, prepared_settings, warehouse_database
 from inclusion_data.demo import drop_files
 from inclusion_data.demo.sample_data import generate
+from inclusion_data.indicators.computation import build_indicator_values
 from inclusion_data.settings import CHECKOUT
 from inclusion_data.warehouse import schema
+from inclusion_data.warehouse.engine import make_engine
 
 pytestmark = pytest.mark.slow
 
@@ -43,8 +48,11 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _environment(tmp_path: Path, metadata_url: str, warehouse_url: str, port: int) -> dict[str, str]:
-    """Only this test's settings: conftest's AIRFLOW__ variables (SQLite) are left out."""
+def _environment(
+    tmp_path: Path, metadata_url: str, warehouse_url: str, port: int, broker_url: str | None = None
+) -> dict[str, str]:
+    """Only this test's settings: conftest's AIRFLOW__ variables (SQLite) are left out. With a
+    broker, the CeleryExecutor (its results in the metadata database), else the LocalExecutor."""
     airflow_home = tmp_path / "airflow"
     airflow_home.mkdir()
     passwords = airflow_home / "passwords.json"
@@ -53,6 +61,12 @@ def _environment(tmp_path: Path, metadata_url: str, warehouse_url: str, port: in
         name: value
         for name, value in os.environ.items()
         if not name.startswith(("AIRFLOW", "INCLUSION_", "WAREHOUSE_URL"))
+    }
+    celery = {
+        "AIRFLOW__CORE__EXECUTOR": "CeleryExecutor",
+        "AIRFLOW__CELERY__BROKER_URL": broker_url,
+        "AIRFLOW__CELERY__RESULT_BACKEND": f"db+{metadata_url}",
+        "AIRFLOW__CELERY__WORKER_CONCURRENCY": "1",
     }
     return {
         **inherited,
@@ -89,6 +103,7 @@ def _environment(tmp_path: Path, metadata_url: str, warehouse_url: str, port: in
         "WAREHOUSE_URL": warehouse_url,
         "INCLUSION_PSEUDONYM_KEY": TEST_KEY,
         "INCLUSION_SETTLE_SECONDS": "0",
+        **(celery if broker_url else {}),
     }
 
 
@@ -116,11 +131,13 @@ class Airflow:
             )
         assert done.returncode == 0, f"airflow {' '.join(args)} failed:\n{self.tail(args[0])}"
 
-    def start(self, name: str, *args: str) -> None:
-        with self.log(name).open("w") as log:
-            self.processes[name] = subprocess.Popen(
+    def start(self, name: str, *args: str, as_name: str | None = None, env: dict | None = None) -> None:
+        """``airflow <name> <args>``, known as ``as_name`` (two workers are both ``celery``)."""
+        key = as_name or name
+        with self.log(key).open("w") as log:
+            self.processes[key] = subprocess.Popen(
                 [str(BIN / "airflow"), name, *args],
-                env=self.env,
+                env={**self.env, **(env or {})},
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
@@ -306,13 +323,17 @@ def _pids_with(marker: bytes) -> list[int]:
     return found
 
 
-def test_the_scheduler_ingests_and_the_asset_event_publishes(tmp_path):
+def test_two_celery_workers_ingest_and_the_asset_event_publishes(tmp_path, airflow_db, monkeypatch):
     port = _free_port()
     with (
         warehouse_database("postgresql", tmp_path) as metadata_url,
         warehouse_database("postgresql", tmp_path) as warehouse_url,
+        _redis_database() as broker_url,
     ):
-        env = _environment(tmp_path, metadata_url, warehouse_url, port)
+        env = {
+            **_environment(tmp_path, metadata_url, warehouse_url, port, broker_url),
+            "INCLUSION_BATCH_SIZE": "4",
+        }
         home = Path(env["INCLUSION_HOME"])
         airflow = Airflow(tmp_path, env, port)
         try:
@@ -320,6 +341,14 @@ def test_the_scheduler_ingests_and_the_asset_event_publishes(tmp_path):
             airflow.start("scheduler")
             airflow.start("dag-processor")
             airflow.start("api-server", "--port", str(port), "--host", "127.0.0.1")
+            names = _worker_names(tmp_path)
+            for worker in WORKERS:
+                airflow.start(
+                    "celery", "worker", "--celery-hostname", f"{worker}@%h", "--skip-serve-logs",
+                    as_name=worker,
+                    env={"AIRFLOW__CORE__HOSTNAME_CALLABLE": "worker_name.name", "TEST_WORKER_NAME": worker,
+                         "PYTHONPATH": str(names)},
+                )  # fmt: skip
             started = time.monotonic()
             samples = tmp_path / "samples"
             generate(samples)  # meanwhile the components start
@@ -358,10 +387,21 @@ def test_the_scheduler_ingests_and_the_asset_event_publishes(tmp_path):
             later_slots = {
                 run["dag_run_id"] for run in airflow.runs(INGEST) if run["run_type"] == "scheduled"
             } - {slot["dag_run_id"]}
+            mapped = [
+                ti
+                for loader in loaders
+                for ti in airflow.api("GET", f"/dags/{INGEST}/dagRuns/{loader}/taskInstances")[
+                    "task_instances"
+                ]
+                if ti["task_id"] == "process_batch"
+            ]
+            batches_by = {ti["hostname"] for ti in mapped}
         finally:
             airflow.stop()
 
         print(f"\ncomponents up to published indicators: {elapsed:.0f} s; files loaded by {loaders}")
+        print(f"{len(mapped)} batches of 4 files, run by {sorted(batches_by)}")
+        assert len(mapped) >= 4 and batches_by == set(WORKERS), (len(mapped), batches_by)
         assert triggered["run_type"] == "manual"
         assert loaders == {triggered["dag_run_id"]} or (len(loaders) == 1 and loaders <= later_slots), loaders
         assert {(e["name"], e["source_dag_id"], e["source_task_id"]) for e in events["asset_events"]} == {
@@ -397,3 +437,62 @@ def test_the_scheduler_ingests_and_the_asset_event_publishes(tmp_path):
         ):
             assert (published / name).is_file(), sorted(p.name for p in published.iterdir())
         assert (home / "reports" / "index.html").is_file()
+
+        # one process, the same files: the same warehouse
+        with warehouse_database("postgresql", tmp_path) as single_url:
+            single = prepared_settings(tmp_path / "single", single_url, monkeypatch)
+            drop_files(samples / "round1", single.inbox)
+            assert str(airflow_db[INGEST].test().state).rsplit(".", 1)[-1].lower() == "success"
+            single_engine = make_engine(single_url)
+            build_indicator_values(single_engine)
+            try:
+                assert _warehouse(single_engine) == _warehouse(create_engine(warehouse_url))
+            finally:
+                single_engine.dispose()
+
+
+def _warehouse(engine) -> dict[str, list[tuple]]:
+    """What a run leaves in the warehouse, without the ids that depend on which worker went first."""
+    s, v = schema.submissions, schema.indicator_values
+    keep = [s.c.project, s.c.partner, s.c.dataset, s.c.period, s.c.status, s.c.version, s.c.row_count,
+            s.c.error_count, s.c.warning_count, s.c.file_hash, s.c.received_at]  # fmt: skip
+    with engine.connect() as conn:
+        state = {
+            "submissions": sorted(tuple(r) for r in conn.execute(select(*keep))),
+            "indicator_values": sorted(tuple(r) for r in conn.execute(select(v))),
+        }
+        for name, table in schema.dataset_tables.items():
+            state[name] = [(conn.scalar(select(func.count()).select_from(table)),)]
+    engine.dispose()
+    return state
+
+
+WORKERS = ("worker-1", "worker-2")
+
+
+def _worker_names(tmp_path: Path) -> Path:
+    """A hostname callable for the workers (Airflow records it on each task instance), so the
+    test can tell which one ran a batch, both being on this machine."""
+    folder = tmp_path / "pythonpath"
+    folder.mkdir()
+    (folder / "worker_name.py").write_text(
+        "import os\n\n\ndef name():\n    return os.environ['TEST_WORKER_NAME']\n"
+    )
+    return folder
+
+
+@contextlib.contextmanager
+def _redis_database():
+    """A Redis database of the local server (127.0.0.1:6379) for this test's Celery broker,
+    emptied before and after; a Redis that cannot be reached fails the test."""
+    import redis
+
+    index = 1 + secrets.randbelow(15)
+    client = redis.Redis(host="127.0.0.1", port=6379, db=index)
+    client.ping()
+    client.flushdb()
+    try:
+        yield f"redis://127.0.0.1:6379/{index}"
+    finally:
+        client.flushdb()
+        client.close()

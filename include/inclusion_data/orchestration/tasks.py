@@ -32,8 +32,6 @@ from inclusion_data.warehouse.volumes import refresh_volume_findings
 
 log = logging.getLogger(__name__)
 
-BATCH_SIZE = 25  # files per mapped task: Great Expectations' start-up is paid once per batch
-
 
 def prepare_warehouse() -> None:
     settings = Settings.from_env()
@@ -42,7 +40,7 @@ def prepare_warehouse() -> None:
     sync_reference(make_engine(settings.warehouse_url), load_network())
 
 
-def find_batches(batch_size: int = BATCH_SIZE) -> list[list[str]]:
+def find_batches(batch_size: int | None = None) -> list[list[str]]:
     """The waiting files in batches, each file named by a short id (``short_id`` of its inbox
     path): file names are personal, and what a task returns is shown in XCom and in the
     mapped task's rendered fields."""
@@ -50,7 +48,8 @@ def find_batches(batch_size: int = BATCH_SIZE) -> list[list[str]]:
     pulled = pull_inbox(settings)
     if pulled:
         log.info("moved %d files from the object-storage inbox into the working inbox", len(pulled))
-    return batches([short_id(p) for p in discover(settings, settings.settle_seconds)], batch_size)
+    waiting = [short_id(p) for p in discover(settings, settings.settle_seconds)]
+    return batches(waiting, batch_size or settings.batch_size)
 
 
 def process_batch(ids: list[str]) -> list[dict]:
