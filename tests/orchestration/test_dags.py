@@ -11,6 +11,7 @@ from inclusion_data.contracts.network import load_network
 from inclusion_data.demo import APPROVE_COMPLETE, drop_files
 from inclusion_data.demo.sample_data import generate
 from inclusion_data.indicators.catalogue import ALL, TOTAL
+from inclusion_data.indicators.computation import compute
 from inclusion_data.orchestration.scheduling import OWNER, PRODUCT_TAG
 from inclusion_data.publishing.publication import published_on
 from inclusion_data.settings import CHECKOUT
@@ -219,6 +220,12 @@ def test_the_seed_reports_figures_are_reproduced(demo):
     alba = values.loc[("ALBA", ALL, TOTAL, "persons_assisted", TOTAL, TOTAL)]
     assert alba["value"] >= 500 and alba["target"] == 500
     assert alba["achievement_pct"] == round(100 * alba["value"] / 500, 1)
+
+
+@pytest.mark.slow
+def test_one_scan_per_indicator_equals_one_query_per_set_on_the_demo(demo):
+    rows = [sorted(tuple(r.values()) for r in compute(demo["engine"], one_pass=p)) for p in (True, False)]
+    assert len(rows[0]) > 1000 and rows[0] == rows[1]
 
 
 @pytest.mark.slow
