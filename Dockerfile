@@ -47,7 +47,7 @@ ENV PATH=/opt/inclusion/.venv/bin:$PATH \
 # that user, so that new volumes start with the same ownership.
 RUN groupadd --system --gid 50000 inclusion \
     && useradd --system --uid 50000 --gid inclusion --home-dir /opt/airflow --shell /bin/bash inclusion \
-    && mkdir -p /opt/inclusion/var/inbox /opt/inclusion/var/archive /opt/inclusion/var/rejected \
+    && mkdir -p /opt/inclusion/var/inbox /opt/inclusion/var/archive /opt/inclusion/var/rejected /opt/inclusion/var/held \
         /opt/inclusion/var/reports /opt/inclusion/var/published /opt/inclusion/var/portal \
         /opt/airflow/logs /opt/airflow/auth \
     && chown -R inclusion:inclusion /opt/inclusion/var /opt/airflow

@@ -36,7 +36,7 @@ AIRFLOW_SERVICES = {*AIRFLOW_LONG_RUNNING, "airflow-init"}
 BACKING_SERVICES = {"redis", "postgres-airflow", "postgres-warehouse"}
 PORTAL = "portal"
 LONG_RUNNING = {*AIRFLOW_LONG_RUNNING, *BACKING_SERVICES, PORTAL}
-PIPELINE_FOLDERS = ["inbox", "archive", "rejected", "reports", "published"]
+PIPELINE_FOLDERS = ["inbox", "archive", "rejected", "held", "reports", "published"]
 
 # ${NAME}, ${NAME:-default}, ${NAME:?message}, ${NAME-x}, ${NAME?x} and bare $NAME; `$$` is a
 # literal dollar left for the container's shell (e.g. $${HOSTNAME}).
@@ -596,7 +596,7 @@ def test_the_portal_shares_the_pipelines_folders_and_warehouse():
     for name in [n for n in worker if n.startswith("INCLUSION_SMTP_")]:
         assert portal[name] == worker[name], name
     worker_mounts = mounts("airflow-worker")
-    for folder in ("inbox", "archive", "rejected", "published"):
+    for folder in ("inbox", "archive", "rejected", "held", "published"):
         target = f"{portal['INCLUSION_HOME']}/{folder}"
         assert mounts(PORTAL)[target] == worker_mounts[target] == folder
     assert mounts(PORTAL)[f"{portal['INCLUSION_HOME']}/portal"] == "portal"

@@ -72,6 +72,8 @@ def destination(settings: Settings, outcome: FileOutcome, received: dt.datetime,
         if outcome.project and outcome.partner
         else Path("_misplaced")
     )
+    if outcome.status == HELD and outcome.period:  # by month: a reopened month's files are found by path
+        who = who / safe_name(outcome.period)
     target = root / folder / who / f"{received:%Y%m%dT%H%M%S}_{stored_name(outcome)}"
     return _unused(target)
 

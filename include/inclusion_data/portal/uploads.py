@@ -260,8 +260,8 @@ def held(config: PortalConfig, project: str, partner: str) -> list[dict]:
     """The partner's files held for a closed month, as their reports beside them tell."""
     folder = config.settings.held / safe_name(project) / safe_name(partner)
     found = []
-    for report in sorted(folder.glob("*.report.json")) if folder.is_dir() else []:
-        if not (folder / report.name.removesuffix(".report.json")).is_file():
+    for report in sorted(folder.glob("*/*.report.json")) if folder.is_dir() else []:  # <month>/
+        if not report.with_name(report.name.removesuffix(".report.json")).is_file():
             continue  # released: the file went back to the inbox
         data = json.loads(report.read_text("utf-8"))
         sent = dt.datetime.fromisoformat(data["received"])

@@ -6,6 +6,8 @@ where the next ingest run loads it as if it had just arrived (at its first arriv
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
+from pathlib import PurePosixPath
 
 from sqlalchemy import Connection, delete, func, insert, select
 
@@ -47,20 +49,30 @@ def record_held(conn: Connection, outcome: FileOutcome, now: dt.datetime, seal: 
     return True
 
 
-def held_files(
-    conn: Connection, seal: NameSeal, project: str | None = None, period: str | None = None
-) -> list[FileOutcome]:
-    """The outcomes of the files held (for ``project``'s ``period`` when given), oldest
-    arrival first: the order in which they are released."""
+@dataclass(frozen=True)
+class HeldFile:
+    """A held file as its record names it, without opening the sealed outcome (the portal,
+    which holds no pseudonymisation key, lists and releases them too)."""
+
+    file_hash: str
+    stored_at: str  # held/<project>/<partner>/<period>/<name>, relative to INCLUSION_HOME
+    project: str
+    partner: str
+    period: str
+
+
+def held_files(conn: Connection, project: str | None = None, period: str | None = None) -> list[HeldFile]:
+    """The files held (for ``project``'s ``period`` when given)."""
     f = schema.file_outcomes
-    rows = conn.scalars(select(f.c.outcome).where(f.c.status == HELD))
-    outcomes = [FileOutcome.from_record(seal.open(text)) for text in rows]
-    chosen = [
-        o
-        for o in outcomes
-        if (project is None or o.project == project) and (period is None or o.period == period)
-    ]
-    return sorted(chosen, key=lambda o: (o.received or dt.datetime.min.replace(tzinfo=dt.UTC), o.file_hash))
+    found = []
+    for file_hash, stored_at in conn.execute(select(f.c.file_hash, f.c.stored_at).where(f.c.status == HELD)):
+        parts = PurePosixPath(stored_at).parts
+        if len(parts) != 5:
+            continue  # not where holding puts files: never released by guesswork
+        held = HeldFile(file_hash, stored_at, parts[1], parts[2], parts[3])
+        if (project is None or held.project == project) and (period is None or held.period == period):
+            found.append(held)
+    return sorted(found, key=lambda h: h.stored_at)
 
 
 def forget_held(conn: Connection, file_hash: str) -> None:

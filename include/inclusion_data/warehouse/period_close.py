@@ -6,6 +6,8 @@ approve every complete month at once."""
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import os
 import re
 import shutil
@@ -17,12 +19,11 @@ from sqlalchemy import Engine
 
 from inclusion_data.contracts.network import Network
 from inclusion_data.intake.paths import inside
-from inclusion_data.intake.sealing import NameSeal
 from inclusion_data.settings import Settings
+from inclusion_data.submissions.file_report import report_paths
 from inclusion_data.submissions.outcome import short_id
 from inclusion_data.warehouse.completeness import COMPLETE, compute_completeness
-from inclusion_data.warehouse.holding import forget_held, held_files
-from inclusion_data.warehouse.key_binding import load_bound_key
+from inclusion_data.warehouse.holding import HeldFile, forget_held, held_files
 from inclusion_data.warehouse.review import (
     Review,
     ReviewError,
@@ -72,25 +73,34 @@ def reopen(
 
 
 def release_held(engine: Engine, settings: Settings, project: str, period: str) -> list[str]:
-    """Move the month's held files back into the inbox, each dated when it first arrived, and
-    drop their held records (a record left by a stop in between is dropped when it loads)."""
-    seal = NameSeal(load_bound_key(settings, engine))
+    """Move the month's held files back into the inbox where they came, each dated when it
+    first arrived (as its report says), and drop their held records (a record left by a stop
+    in between is dropped when the file loads)."""
     with engine.connect() as conn:
-        outcomes = held_files(conn, seal, project, period)
+        held = held_files(conn, project, period)
     released = []
-    for outcome in outcomes:
-        stored = settings.home / outcome.stored_at
+    for h in held:
+        stored = settings.home / h.stored_at
         if stored.is_file():
-            target = _free(inside(settings.inbox, outcome.source))
+            source, arrived = _as_sent(stored, h)
+            target = _free(inside(settings.inbox, source))
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.move(stored, target)
-            if outcome.received is not None:  # arrival is the file's time: newest-wins keeps its order
-                arrived = outcome.received.timestamp()
+            if arrived is not None:  # arrival is the file's time: newest wins keeps its order
                 os.utime(target, (arrived, arrived))
         with engine.begin() as conn:
-            forget_held(conn, outcome.file_hash)
-        released.append(short_id(outcome.file_hash))
+            forget_held(conn, h.file_hash)
+        released.append(short_id(h.file_hash))
     return released
+
+
+def _as_sent(stored: Path, held: HeldFile) -> tuple[str, float | None]:
+    """Where in the inbox a held file came from, and when it arrived, from its report."""
+    try:
+        report = json.loads(report_paths(stored)[1].read_text("utf-8"))
+        return str(report["source"]), dt.datetime.fromisoformat(report["received"]).timestamp()
+    except (OSError, ValueError, KeyError, TypeError):  # no report: its folder, its stored name
+        return f"{held.project}/{held.partner}/{stored.name}", None
 
 
 def _free(path: Path) -> Path:
@@ -118,14 +128,13 @@ def approve_complete(engine: Engine, settings: Settings, network: Network, by: s
 
 def status(engine: Engine, settings: Settings, network: Network, project: str | None = None) -> list[dict]:
     """Every month of the completeness table with its review state and held files."""
-    seal = NameSeal(load_bound_key(settings, engine))
     with engine.connect() as conn:
         closed = closed_months(conn)
         history = review_history(conn, project)
         latest: dict[tuple[str, str], Review] = {(r.project, r.period): r for r in history}
         held: dict[tuple[str | None, str | None], int] = defaultdict(int)
-        for outcome in held_files(conn, seal, project):
-            held[(outcome.project, outcome.period)] += 1
+        for h in held_files(conn, project):
+            held[(h.project, h.period)] += 1
     months: dict[tuple[str, str], list[str]] = defaultdict(list)
     for row in compute_completeness(engine, network, settings.due_day):
         if project is None or row["project"] == project:
