@@ -16,7 +16,6 @@ the magic numbers are the formats' own (ECMA-376, ISO 26300, MS-CFB).
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import pickle
 import resource
@@ -24,7 +23,7 @@ import stat
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import NoReturn, TypeVar
 
 from inclusion_data.settings import ReadingLimits
 
@@ -247,34 +246,35 @@ T = TypeVar("T")
 def in_child(read: Callable[[], T], limits: ReadingLimits) -> T:
     """``read()`` in a forked child whose address space may grow by at most
     ``limits.reader_memory_bytes``; a crash, an abort or running out of that memory costs this
-    file only. The result comes back pickled through a pipe."""
-    context = multiprocessing.get_context("fork")
-    receiver, sender = context.Pipe(duplex=False)
-    child = context.Process(target=_child, args=(read, limits.reader_memory_bytes, sender), daemon=True)
-    child.start()
-    sender.close()
+    file only. The result comes back pickled through a pipe.
+
+    A bare ``os.fork`` rather than ``multiprocessing``: under the CeleryExecutor a task runs
+    in a daemonic pool process, and multiprocessing refuses to start children from one."""
+    receiver, sender = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child
+        os.close(receiver)
+        _child(read, limits.reader_memory_bytes, sender)
+    os.close(sender)
+    with os.fdopen(receiver, "rb") as pipe:
+        payload = pipe.read()
+    os.waitpid(pid, 0)
     try:
-        payload = receiver.recv_bytes()
-    except EOFError:  # the child died without answering: killed, aborted, out of memory
-        payload = None
-    finally:
-        receiver.close()
-        child.join()
-    if payload is None:
+        ok, value = pickle.loads(payload)
+    except Exception:  # nothing or half an answer: the child was killed, aborted, out of memory
         raise UnreadableFile(
             "corrupt_file",
             "The spreadsheet reader stopped on this file (it may be damaged, or unpack to more than a "
             "monthly report can hold). Save it again from Excel or LibreOffice and re-send it.",
             "Cititorul de foi de calcul s-a oprit la acest fișier (poate fi deteriorat sau prea mare "
             "dezarhivat). Salvați-l din nou din Excel sau LibreOffice și retrimiteți-l.",
-        )
-    ok, value = pickle.loads(payload)
+        ) from None
     if ok:
         return value
     raise value
 
 
-def _child(read: Callable[[], object], memory: int, sender) -> None:
+def _child(read: Callable[[], object], memory: int, sender: int) -> NoReturn:
     try:
         in_use = _address_space()
         resource.setrlimit(resource.RLIMIT_AS, (in_use + memory, resource.RLIM_INFINITY))
@@ -286,9 +286,9 @@ def _child(read: Callable[[], object], memory: int, sender) -> None:
             result = (False, exc)
         except Exception as exc:  # a reader's error: pickled back as the reader's message
             result = (False, RuntimeError(f"{type(exc).__name__}: {exc}"))
-        sender.send_bytes(pickle.dumps(result))
+        with os.fdopen(sender, "wb") as pipe:
+            pipe.write(pickle.dumps(result))
     finally:
-        sender.close()
         os._exit(0)  # nothing of the parent's (atexit, Airflow's handlers) runs in the child
 
 
