@@ -20,13 +20,13 @@ from email.message import EmailMessage
 
 from sqlalchemy import Engine
 
+from inclusion_data.contracts.i18n import DEFAULT_LANGUAGE, translator
+from inclusion_data.contracts.labels import Labels
 from inclusion_data.contracts.network import Network, load_network
 from inclusion_data.intake.periods import due_date
 from inclusion_data.portal import accounts
 from inclusion_data.portal.accounts import INVITE, User
 from inclusion_data.portal.config import PortalConfig
-from inclusion_data.portal.i18n import DEFAULT_LANGUAGE, translator
-from inclusion_data.portal.labels import Labels
 from inclusion_data.quality.findings import compact_rows
 from inclusion_data.settings import Settings
 from inclusion_data.submissions.outcome import ACCEPTED, FileOutcome, short_id

@@ -11,6 +11,7 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
+from inclusion_data.contracts.i18n import N_
 from inclusion_data.intake.periods import due_date, months_between, parse_month
 from inclusion_data.portal import uploads
 from inclusion_data.portal.access import (
@@ -22,7 +23,6 @@ from inclusion_data.portal.access import (
     submission_for,
 )
 from inclusion_data.portal.accounts import User
-from inclusion_data.portal.i18n import N_
 from inclusion_data.portal.web import PartnerUser, flash, portal, render
 from inclusion_data.submissions.template_workbook import TemplateError, template_name, write_template
 from inclusion_data.warehouse import schema

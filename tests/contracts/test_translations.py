@@ -8,9 +8,9 @@ import re
 
 from babel.messages.catalog import Catalog
 
+from inclusion_data.contracts import i18n
 from inclusion_data.contracts.datasets import DATASETS
-from inclusion_data.portal import i18n
-from inclusion_data.portal.labels import RULES, SEVERITIES, STATUSES, Labels
+from inclusion_data.contracts.labels import RULES, SEVERITIES, STATUSES, Labels
 from inclusion_data.quality.suites import load_suite
 from inclusion_data.submissions import outcome
 
@@ -39,7 +39,7 @@ def test_every_string_shown_has_a_romanian_and_an_english_translation():
     assert extracted.get("Problems found:") is not None  # a mail's
     for language in i18n.LANGUAGES:
         assert _untranslated(extracted, language) == [], (
-            f"run python -m inclusion_data.portal.i18n ({language})"
+            f"run python -m inclusion_data.contracts.i18n ({language})"
         )
 
 

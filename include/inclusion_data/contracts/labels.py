@@ -5,8 +5,8 @@ which hold their Romanian and English labels)."""
 from __future__ import annotations
 
 from inclusion_data.contracts.datasets import DATASETS
+from inclusion_data.contracts.i18n import N_, gettext
 from inclusion_data.contracts.vocabularies import vocabularies
-from inclusion_data.portal.i18n import N_, gettext
 
 STATUSES = {
     "accepted": N_("accepted"),
