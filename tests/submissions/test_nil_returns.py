@@ -99,10 +99,10 @@ def test_rows_with_a_declaration_or_an_unclear_answer_are_rejected_with_the_reas
 
 def test_the_precheck_names_a_nil_return(tmp_path, capsys):
     path = write_xlsx(tmp_path / "TWAM" / "asoc-cluj" / "voluntari_2016-03.xlsx", {"Voluntari": []})
-    assert precheck.main([str(path), "--feedback", str(tmp_path / "f.xlsx")]) == 0
-    assert "sheet Voluntari (volunteers): nil (no activity declared), 0 rows" in capsys.readouterr().out
-    assert precheck.main([str(path), "--lang", "ro", "--feedback", str(tmp_path / "f.xlsx")]) == 0
-    assert "nil (fără activitate (declarat))" in capsys.readouterr().out
+    assert precheck.main([str(path), "--lang", "en", "--feedback", str(tmp_path / "f.xlsx")]) == 0
+    assert "Sheet Voluntari (Volunteers): no activity declared, 0 rows" in capsys.readouterr().out
+    assert precheck.main([str(path), "--feedback", str(tmp_path / "f.xlsx")]) == 0  # Romanian
+    assert "Foaia Voluntari (Voluntari): fără activitate (declarat), 0 rânduri" in capsys.readouterr().out
 
 
 def test_the_empty_sheets_of_a_template_filled_in_part_declare_nothing(tmp_path):

@@ -95,5 +95,7 @@ class Labels:
         found = vocabularies().get(vocabulary)
         return found.label(code, self.language) if found else code
 
-    def message(self, finding: dict) -> str:
-        return finding["message_ro"] if self.language == "ro" else finding["message_en"]
+    def message(self, finding: object) -> str:
+        """A finding's message (a ``Finding`` or its dict) in this language."""
+        key = "message_ro" if self.language == "ro" else "message_en"
+        return finding[key] if isinstance(finding, dict) else getattr(finding, key)

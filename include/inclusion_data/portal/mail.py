@@ -4,7 +4,8 @@ set a password, and reminders before a due date (standard library ``smtplib``/``
 The server comes from ``INCLUSION_SMTP_HOST``, ``INCLUSION_SMTP_PORT``, ``INCLUSION_SMTP_USER``,
 ``INCLUSION_SMTP_PASSWORD``, ``INCLUSION_SMTP_SENDER`` and ``INCLUSION_SMTP_STARTTLS``; without a
 host nothing is sent. Recipients are the partner's ``contacts`` in ``network.yaml``; each gets
-the message in the language of their portal account, Romanian otherwise. A mail that cannot be
+the message in the language of their portal account, else the partner's (``network.yaml``,
+Romanian unless it says otherwise). A mail that cannot be
 sent is logged and never stops the pipeline.
 """
 
@@ -87,12 +88,14 @@ def send(message: EmailMessage, about: str, config: MailConfig | None = None) ->
     return True
 
 
-def _languages(engine: Engine | None, addresses: Iterable[str]) -> dict[str, list[str]]:
-    """Recipients grouped by language: their portal account's, or Romanian."""
+def _languages(
+    engine: Engine | None, addresses: Iterable[str], default: str = DEFAULT_LANGUAGE
+) -> dict[str, list[str]]:
+    """Recipients grouped by language: their portal account's, or the partner's ``default``."""
     grouped: dict[str, list[str]] = {}
     for address in addresses:
         user = accounts.find_user(engine, address) if engine is not None else None
-        grouped.setdefault(user.language if user else DEFAULT_LANGUAGE, []).append(address)
+        grouped.setdefault(user.language if user else default, []).append(address)
     return grouped
 
 
@@ -149,9 +152,9 @@ def outcome_message(outcome: FileOutcome, language: str, settings: Settings) -> 
                     ],
                 )
             )
-            text = f.message_ro if language == "ro" else f.message_en
             lines.append(
-                f"- {L.severity(f.severity)} · {L.rule(f.rule)}{' · ' + where if where else ''}: {text}"
+                f"- {L.severity(f.severity)} · {L.rule(f.rule)}{' · ' + where if where else ''}: "
+                + L.message(f)
             )
         if len(findings) > MAX_PROBLEMS:
             lines.append(
@@ -200,7 +203,7 @@ def send_file_outcome(
         if partner is None or not partner.contacts:
             return 0
         sent = 0
-        for language, addresses in _languages(engine, partner.contacts).items():
+        for language, addresses in _languages(engine, partner.contacts, partner.language).items():
             message = outcome_message(outcome, language, settings)
             message["To"] = ", ".join(addresses)
             sent += send(message, f"the outcome of file {short_id(outcome.file_hash)}", config)
@@ -307,7 +310,7 @@ def send_reminders(
         for reminder in reminders:
             partner = network.partners[reminder["partner"]]
             reminder["messages"] = 0
-            for language, addresses in _languages(engine, partner.contacts).items():
+            for language, addresses in _languages(engine, partner.contacts, partner.language).items():
                 message = reminder_message(reminder, language)
                 message["To"] = ", ".join(addresses)
                 about = f"the reminder for {reminder['project']}/{reminder['partner']} {reminder['period']}"

@@ -103,7 +103,7 @@ def upload(
         mb = p.config.settings.limits.max_file_bytes // 2**20
         flash(request, N_("The file is larger than %(mb)s MB, the most a file may be."), "error", mb=str(mb))
         return RedirectResponse("/partner", status_code=303)
-    uploads.evaluate(p.config, p.engine, p.network, staged)
+    uploads.evaluate(p.config, p.engine, p.network, staged, user.language)
     return RedirectResponse(f"/partner/uploads/{staged.token}", status_code=303)
 
 
