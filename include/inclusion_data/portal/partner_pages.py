@@ -82,10 +82,12 @@ def template(request: Request, project: str, month: str, user: PartnerUser) -> R
     period = parse_month(month)
     if period is None or not membership.start <= period <= membership.end:
         raise not_found()
-    directory = p.config.settings.home / "portal" / "templates"
+    directory = p.config.settings.home / "portal" / "templates" / user.language
     name = template_name(project, membership.partner, period)
     try:
-        path = write_template(project, membership.partner, period, directory / name, p.network)
+        path = write_template(
+            project, membership.partner, period, directory / name, p.network, language=user.language
+        )
     except TemplateError:
         raise not_found() from None
     return FileResponse(path, media_type=XLSX, filename=name)
