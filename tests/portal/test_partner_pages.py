@@ -14,6 +14,7 @@ from portal_helpers import *  # noqa: F403
 from portal_helpers import csrf, signed_in, submitted
 from sqlalchemy import insert
 
+from inclusion_data.portal import accounts
 from inclusion_data.warehouse import schema
 from workbooks import beneficiary, write_xlsx
 
@@ -160,6 +161,10 @@ def test_my_submissions_list_status_version_report_and_feedback(
     assert "localitate din afara județului" in page
     report = client.get(f"/partner/submissions/{submission}/report")
     assert report.headers["content-type"].startswith("text/html") and "locality_in_county" in report.text
+    assert "localitate din afara județului" in report.text  # the user's language
+    accounts.set_language(portal_engine, people["cluj"].id, "en")
+    report = client.get(f"/partner/submissions/{submission}/report").text
+    assert '<html lang="en">' in report and "locality not in the county" in report
     json.dumps(outcome.summary())  # nothing here depends on values from the file's cells
 
 

@@ -21,7 +21,7 @@ from inclusion_data.orchestration.ingest import discover, process_file
 from inclusion_data.settings import ReadingLimits
 from inclusion_data.submissions.evaluation import evaluate_file
 from inclusion_data.submissions.feedback import errors_sheet, write_feedback_workbook
-from inclusion_data.submissions.file_report import write_file_report
+from inclusion_data.submissions.file_report import report_in, report_paths, write_file_report
 from inclusion_data.submissions.precheck import main as precheck
 from inclusion_data.submissions.template_workbook import write_template
 from workbooks import CNP_M_1985, beneficiary, write_xlsx
@@ -133,6 +133,17 @@ def test_the_feedback_workbook_and_the_report_speak_one_language(evaluated, tmp_
     }[language]
     assert all(word in shown for word in expected), shown
     assert 'title="cnp_valid"' in html  # the code is there for whoever points at the rule
+
+
+def test_a_written_report_is_rendered_again_in_the_other_language(evaluated, tmp_path):
+    """The portal and the mail show a report in their reader's language, from its JSON."""
+    path, evaluation = evaluated
+    received = dt.datetime(2016, 4, 2, tzinfo=dt.UTC)
+    (tmp_path / "en").mkdir()
+    english = write_file_report(evaluation.outcome, tmp_path / "en" / path.name, received, "en")
+    romanian = write_file_report(evaluation.outcome, tmp_path / path.name, received, "ro")
+    written = report_paths(tmp_path / path.name)[1]
+    assert report_in(written, "en") == english.read_text("utf-8") != romanian.read_text("utf-8")
 
 
 def test_the_check_finds_a_foreign_word():

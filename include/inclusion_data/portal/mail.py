@@ -30,6 +30,7 @@ from inclusion_data.portal.accounts import INVITE, User
 from inclusion_data.portal.config import PortalConfig
 from inclusion_data.quality.findings import compact_rows
 from inclusion_data.settings import Settings
+from inclusion_data.submissions.file_report import report_in
 from inclusion_data.submissions.outcome import ACCEPTED, FileOutcome, short_id
 from inclusion_data.warehouse.completeness import COMPLETE, compute_completeness
 from inclusion_data.warehouse.engine import loggable_error, make_engine
@@ -177,9 +178,11 @@ def outcome_message(outcome: FileOutcome, language: str, settings: Settings) -> 
             )
     if outcome.report:
         path = settings.home / outcome.report
-        if path.is_file():
+        written = path.with_name(path.name.removesuffix(".html") + ".json")
+        if path.is_file():  # in the message's language, which may not be the partner's
+            html = report_in(written, language).encode() if written.is_file() else path.read_bytes()
             message.add_attachment(
-                path.read_bytes(),
+                html,
                 maintype="text",
                 subtype="html",
                 filename=f"{outcome.file_name}.report.html",

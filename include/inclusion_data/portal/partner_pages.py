@@ -24,6 +24,7 @@ from inclusion_data.portal.access import (
 )
 from inclusion_data.portal.accounts import User
 from inclusion_data.portal.web import PartnerUser, flash, portal, render
+from inclusion_data.submissions.file_report import report_in
 from inclusion_data.submissions.template_workbook import TemplateError, template_name, write_template
 from inclusion_data.warehouse import schema
 from inclusion_data.warehouse.completeness import COMPLETE
@@ -203,6 +204,9 @@ def submission_page(request: Request, submission_id: int, user: PartnerUser) -> 
 def submission_report(request: Request, submission_id: int, user: PartnerUser) -> Response:
     submission = submission_for(portal(request).engine, user, submission_id)
     path = stored_file(portal(request).config.settings, submission, ".report.html")
+    written = path.with_name(path.name.removesuffix(".html") + ".json")
+    if written.is_file():  # rendered in the user's language, which may not be the partner's
+        return HTMLResponse(report_in(written, user.language))
     return FileResponse(path, media_type="text/html; charset=utf-8")
 
 
