@@ -230,3 +230,17 @@ def test_a_file_dropped_in_the_inbox_is_answered_in_the_partners_language(
         assert f'<html lang="{language}">' in html
         book = openpyxl.load_workbook(settings.home / outcome.feedback)
         assert book.sheetnames[0] == errors_sheet(language)
+
+
+@pytest.mark.parametrize("language", ["ro", "en"])
+def test_the_template_speaks_one_language(tmp_path, language):
+    path = write_template("TWAM", "asoc-cluj", "2016-03", tmp_path / "t.xlsx", language=language)
+    book = openpyxl.load_workbook(path)
+    shown = [s for s in book.worksheets if s.sheet_state == "visible"]
+    texts = [s.title for s in shown]
+    texts += [str(v) for s in shown for r in s.iter_rows(values_only=True) for v in r if v is not None]
+    texts += [c.comment.text for s in shown for c in s[1] if c.comment]
+    texts += [v.prompt or "" for s in shown for v in s.data_validations.dataValidation]
+    text = "\n".join(texts).replace(path.name, "")
+    assert _foreign(text, language) == set()
+    assert ("Yes/No" in text) == (language == "en") and ("Da/Nu" in text) == (language == "ro")

@@ -93,6 +93,8 @@ def describe(f: Field, county: str | None, language: str = DEFAULT_LANGUAGE) -> 
     """What a column holds, from its contract, in ``language``."""
     _ = translator(language)
     parts = [_in(language, KIND_LABELS[f.kind])]
+    if f.kind is Kind.BOOLEAN and f.vocabulary:  # the answers the drop-down offers: Da/Nu, Yes/No
+        parts = ["/".join(getattr(t, language) for t in vocabulary(f.vocabulary).terms)]
     if f.required:
         parts.append(_("required"))
     if f.kind is Kind.CODE:
