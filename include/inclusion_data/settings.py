@@ -83,6 +83,7 @@ class Settings:
     rejected_url: str | None = None
     published_url: str | None = None
     limits: ReadingLimits = ReadingLimits()
+    portal_url: str = "http://127.0.0.1:8000"  # where partners reach the portal (mails, templates)
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -110,6 +111,7 @@ class Settings:
             reminder_days=reminder_days,
             batch_size=batch_size,
             limits=ReadingLimits.from_env(),
+            portal_url=os.environ.get("INCLUSION_PORTAL_URL", "http://127.0.0.1:8000").rstrip("/"),
             **urls,
         )
 

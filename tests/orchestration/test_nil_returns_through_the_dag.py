@@ -11,8 +11,8 @@ import openpyxl
 from sqlalchemy import select
 
 from inclusion_data.contracts.datasets import DATASETS
+from inclusion_data.contracts.labels import Labels
 from inclusion_data.indicators.gaps import incomplete_indicators
-from inclusion_data.submissions.outcome import NIL_LABEL
 from inclusion_data.submissions.template_workbook import write_template
 from inclusion_data.warehouse import schema
 from sample_warehouse import accepted_beneficiary_rows
@@ -97,7 +97,7 @@ def test_nil_returns_are_complete_and_the_newest_version_stands_either_way(setti
     assert sorted(s["status"] for r in reports for s in r["submissions"]) == ["accepted", "nil", "nil"]
     assert [r["status"] for r in reports] == ["accepted", "accepted"]  # filed as received, not rejected
     pages = [p.read_text("utf-8") for p in archive.glob("*.report.html")]
-    assert sum(html.count(" / ".join(NIL_LABEL)) for html in pages) == 2
+    assert sum(html.count(Labels("ro").status("nil")) for html in pages) == 2
 
     # round 2, an hour later: March's real file, and April declared without beneficiaries
     later = FIRST + 3600

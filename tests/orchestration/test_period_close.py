@@ -95,7 +95,8 @@ def test_a_resend_for_an_approved_month_is_held_until_the_month_is_reopened(
     mail.messages.clear()
     assert _state(airflow_db["ingest_submissions"].test()) == "success"
     assert _march(engine) == [(1, "accepted", 10)]  # not loaded
-    [held] = [p for p in (settings.held / "TWAM" / "asoc-cluj" / "2016-03").iterdir() if p.name.count(".") == 1]
+    folder = settings.held / "TWAM" / "asoc-cluj" / "2016-03"
+    [held] = [p for p in folder.iterdir() if p.name.count(".") == 1]  # not its report or feedback
     assert held.read_bytes() == content and not resent.exists()  # not lost
     report = json.loads(held.with_name(held.name + ".report.json").read_text("utf-8"))
     assert report["status"] == "held"

@@ -147,7 +147,7 @@ def test_a_partner_checks_corrects_sends_and_sees_its_file_accepted(server, brow
     with page.expect_download() as feedback:
         page.get_by_role("link", name="Descărcați registrul cu observații").click()
     feedback.value.save_as(tmp / "feedback.xlsx")
-    assert openpyxl.load_workbook(tmp / "feedback.xlsx").sheetnames[0] == "Erori - Errors"
+    assert openpyxl.load_workbook(tmp / "feedback.xlsx").sheetnames[0] == "Erori"
 
     # the corrected file, dropped on the drop zone this time
     page.goto(f"{base}/partner")

@@ -52,6 +52,9 @@ def test_a_contact_with_an_english_account_gets_english(smtp, portal_settings, p
     [(_, message)] = inbox.messages
     assert message["Subject"] == f"raport_2016-03.xlsx: {outcome.status}"
     assert "was processed" in text_of(message)
+    # the attached report speaks the message's language too, though the partner's is Romanian
+    [report] = [p for p in message.iter_attachments() if p.get_filename().endswith(".report.html")]
+    assert '<html lang="en">' in report.get_content() and "Data-quality report" in report.get_content()
 
 
 def test_no_server_or_no_contact_sends_nothing_and_never_raises(portal_settings, portal_engine):

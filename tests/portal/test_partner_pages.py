@@ -14,6 +14,7 @@ from portal_helpers import *  # noqa: F403
 from portal_helpers import csrf, signed_in, submitted
 from sqlalchemy import insert
 
+from inclusion_data.portal import accounts
 from inclusion_data.warehouse import schema
 from workbooks import beneficiary, write_xlsx
 
@@ -52,7 +53,7 @@ def test_a_file_with_errors_shows_its_problems_and_feedback_then_goes_to_the_inb
     feedback = client.get(f"/partner/uploads/{token}/feedback")
     assert feedback.status_code == 200
     sheets = openpyxl.load_workbook(io.BytesIO(feedback.content)).sheetnames
-    assert sheets[0] == "Erori - Errors" and "Beneficiari" in sheets
+    assert sheets[0] == "Erori" and "Beneficiari" in sheets  # the user's language
     sent = client.post(f"/partner/uploads/{token}/submit", data={"csrf_token": csrf(client, "/partner")})
     assert sent.status_code == 200 and "raport_2016-03.xlsx" in sent.text
     inbox = portal_settings.inbox / "TWAM" / "asoc-cluj"
@@ -160,6 +161,10 @@ def test_my_submissions_list_status_version_report_and_feedback(
     assert "localitate din afara județului" in page
     report = client.get(f"/partner/submissions/{submission}/report")
     assert report.headers["content-type"].startswith("text/html") and "locality_in_county" in report.text
+    assert "localitate din afara județului" in report.text  # the user's language
+    accounts.set_language(portal_engine, people["cluj"].id, "en")
+    report = client.get(f"/partner/submissions/{submission}/report").text
+    assert '<html lang="en">' in report and "locality not in the county" in report
     json.dumps(outcome.summary())  # nothing here depends on values from the file's cells
 
 

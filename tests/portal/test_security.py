@@ -22,7 +22,7 @@ from inclusion_data.warehouse import schema
 from inclusion_data.warehouse.engine import make_engine
 from workbooks import beneficiary
 
-SAMPLE = {"project": "TWAM", "token": "0" * 32, "user_id": "1", "submission_id": "1"}
+SAMPLE = {"project": "TWAM", "period": "2016-03", "token": "0" * 32, "user_id": "1", "submission_id": "1"}
 
 
 def _post_routes(app) -> list[str]:

@@ -7,7 +7,7 @@ import pandas as pd
 
 from inclusion_data.contracts.network import load_network
 from inclusion_data.orchestration.ingest import discover, process_file
-from inclusion_data.submissions.feedback import ERRORS_SHEET
+from inclusion_data.submissions.feedback import errors_sheet
 from inclusion_data.submissions.precheck import main as precheck
 from workbooks import CNP_M_1985, beneficiary, write_xlsx
 
@@ -33,7 +33,7 @@ def _marked(path):
     book = openpyxl.load_workbook(path)
     marked = {}
     for sheet in book.worksheets:
-        if sheet.title == ERRORS_SHEET:
+        if sheet.title in (errors_sheet("ro"), errors_sheet("en")):
             continue
         for row in sheet.iter_rows():
             for cell in row:
@@ -54,17 +54,17 @@ def test_precheck_marks_exactly_the_failing_cells_and_exits_1(tmp_path, capsys):
     path = _file(tmp_path, ROWS)
     assert precheck([str(path)]) == 1
     printed = capsys.readouterr().out
-    assert "rejected" in printed and "cnp_valid" in printed and "locality_in_county" in printed
+    assert "respins" in printed and "CNP invalid" in printed and "localitate din afara județului" in printed
     book, marked = _marked(path.with_name(path.name + ".feedback.xlsx"))
     assert marked == EXPECTED
     assert "CNP" in book["Beneficiari"]["A3"].comment.text
     assert "Se așteaptă" in book["Beneficiari"]["I4"].comment.text
-    listed = pd.read_excel(path.with_name(path.name + ".feedback.xlsx"), sheet_name=ERRORS_SHEET)
+    listed = pd.read_excel(path.with_name(path.name + ".feedback.xlsx"), sheet_name="Erori")
     assert {
         (s, f"{c}{r}")
         for s, c, r in zip(listed.iloc[:, 1], listed.iloc[:, 3], listed.iloc[:, 2], strict=True)
     } == set(EXPECTED)
-    assert book.sheetnames[0] == ERRORS_SHEET
+    assert book.sheetnames[0] == "Erori"  # the partner's language: Romanian by default
     assert book["Beneficiari"]["C3"].value == "Ion Testescu"  # the partner's own values, unchanged
 
 

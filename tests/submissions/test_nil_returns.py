@@ -34,13 +34,17 @@ def test_the_template_asks_per_dataset_with_a_drop_down_and_an_unlocked_answer(t
     info = openpyxl.load_workbook(path)["Info"]
     rows = {r[0].value: r for r in info.iter_rows()}
     for name in ("beneficiaries", "trainings", "volunteers"):
-        ro, en = DATASETS[name].no_activity
+        ro, _ = DATASETS[name].no_activity
         cells = rows[ro]
-        assert (cells[1].value, cells[2].value) == ("Da" if name == "trainings" else "Nu", en)
+        assert cells[1].value == ("Da" if name == "trainings" else "Nu")
         assert not cells[1].protection.locked and info.protection.sheet
         [validation] = [v for v in info.data_validations.dataValidation if cells[1].coordinate in v.sqref]
         assert validation.type == "list" and validation.formula1.startswith("'Liste'!")
-    assert rows["Fără activitate: Instruiri"][2].value == "No activity: Trainings"
+    english = openpyxl.load_workbook(
+        write_template("TWAM", "asoc-cluj", "2016-03", tmp_path / "en.xlsx", language="en")
+    )
+    answers = {r[0].value: r[1].value for r in english["Info"].iter_rows()}
+    assert answers["No activity: Trainings"] == "No"  # the English template asks in English
 
 
 def test_the_info_declaration_and_an_empty_sheet_with_headers_are_nil_returns(tmp_path):
@@ -99,10 +103,10 @@ def test_rows_with_a_declaration_or_an_unclear_answer_are_rejected_with_the_reas
 
 def test_the_precheck_names_a_nil_return(tmp_path, capsys):
     path = write_xlsx(tmp_path / "TWAM" / "asoc-cluj" / "voluntari_2016-03.xlsx", {"Voluntari": []})
-    assert precheck.main([str(path), "--feedback", str(tmp_path / "f.xlsx")]) == 0
-    assert "sheet Voluntari (volunteers): nil (no activity declared), 0 rows" in capsys.readouterr().out
-    assert precheck.main([str(path), "--lang", "ro", "--feedback", str(tmp_path / "f.xlsx")]) == 0
-    assert "nil (fără activitate (declarat))" in capsys.readouterr().out
+    assert precheck.main([str(path), "--lang", "en", "--feedback", str(tmp_path / "f.xlsx")]) == 0
+    assert "Sheet Voluntari (Volunteers): no activity declared, 0 rows" in capsys.readouterr().out
+    assert precheck.main([str(path), "--feedback", str(tmp_path / "f.xlsx")]) == 0  # Romanian
+    assert "Foaia Voluntari (Voluntari): fără activitate (declarat), 0 rânduri" in capsys.readouterr().out
 
 
 def test_the_empty_sheets_of_a_template_filled_in_part_declare_nothing(tmp_path):

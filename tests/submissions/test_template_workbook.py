@@ -16,11 +16,12 @@ from inclusion_data.quality.findings import ERROR, WARNING
 from inclusion_data.submissions import template_workbook
 from inclusion_data.submissions.evaluation import _dataset_sheets
 from inclusion_data.submissions.outcome import FileOutcome
-from inclusion_data.submissions.template_workbook import INSTRUCTIONS, LISTS, write_template
+from inclusion_data.submissions.template_workbook import write_template
 from inclusion_data.warehouse import schema
 from workbooks import CNP_F_2008, CNP_M_1985
 
 LAST = template_workbook.DATA_ROWS + 1
+INSTRUCTIONS, LISTS = "Instrucțiuni", "Liste"  # a Romanian template's (the default)
 
 
 def _column(sheet, dataset, field_name):
@@ -37,9 +38,9 @@ def _validation(sheet, dataset, field_name):
     return found
 
 
-def _choices(workbook, dataset, field_name):
+def _choices(workbook, dataset, field_name, language="ro"):
     """The values of a column's drop-down list, read from the range it references."""
-    validation = _validation(workbook[dataset.sheet_names[0]], dataset, field_name)
+    validation = _validation(workbook[dataset.sheet_names[language == "en"]], dataset, field_name)
     assert validation.type == "list"
     sheet, cells = validation.formula1.split("!")
     return [row[0].value for row in workbook[sheet.strip("'")][cells.replace("$", "")]]
@@ -53,7 +54,8 @@ def test_the_template_is_derived_from_the_contracts(tmp_path):
     assert workbook[LISTS].sheet_state == "hidden"
     assert [r[:2] for r in workbook["Info"].iter_rows(values_only=True)][0] == ("Luna raportării", "2016-03")
     instructions = "\n".join(str(c) for r in workbook[INSTRUCTIONS].iter_rows(values_only=True) for c in r)
-    assert "var/inbox/TWAM/asoc-cluj/" in instructions and "2016-03" in instructions
+    assert "http://127.0.0.1:8000/partner" in instructions and "var/" not in instructions  # no server path
+    assert "TWAM/asoc-cluj/" in instructions and "2016-03" in instructions
 
     for dataset in DATASETS.values():
         sheet = workbook[dataset.sheet_names[0]]
@@ -62,9 +64,11 @@ def test_the_template_is_derived_from_the_contracts(tmp_path):
         assert sheet["A1"].protection.locked and not sheet["A2"].protection.locked
         assert not sheet.cell(LAST, len(dataset.fields)).protection.locked
         for f in dataset.fields:
-            assert f"{f.ro} / {f.en}" in instructions
+            assert f.ro in instructions
             header = sheet.cell(1, _column(sheet, dataset, f.name))
-            assert f.help_ro in header.comment.text and f.help_en in header.comment.text
+            assert f.help_ro in header.comment.text and (
+                not f.help_en or f.help_en not in header.comment.text
+            )
             assert _validation(sheet, dataset, f.name).prompt
             if f.vocabulary:
                 assert _choices(workbook, dataset, f.name) == [t.ro for t in vocabulary(f.vocabulary).terms]
@@ -222,6 +226,43 @@ def test_a_national_partner_gets_only_its_datasets_and_no_locality_list(tmp_path
     assert _validation(workbook["Instruiri"], trainings, "locality").type is None  # input help only
     assert "locality" not in [c.value for c in workbook[LISTS][1]]
     assert "Seminar" in _choices(workbook, trainings, "activity_type")
+
+
+def test_an_english_template_is_english_throughout_and_accepted_as_it_is(tmp_path):
+    path = write_template("TWAM", "asoc-cluj", "2016-03", tmp_path, language="en")
+    workbook = openpyxl.load_workbook(path)
+    assert workbook.sheetnames == [
+        "Instructions",
+        "Beneficiaries",
+        "Trainings",
+        "Volunteers",
+        "Info",
+        "Lists",
+    ]
+    assert [r[:2] for r in workbook["Info"].iter_rows(values_only=True)][0] == ("Reporting month", "2016-03")
+    instructions = "\n".join(str(c) for r in workbook["Instructions"].iter_rows(values_only=True) for c in r)
+    assert "Monthly reporting template" in instructions and "Șablon" not in instructions
+    beneficiaries = DATASETS["beneficiaries"]
+    sheet = workbook["Beneficiaries"]
+    assert [c.value for c in sheet[1]] == [f.en for f in beneficiaries.fields]
+    assert _choices(workbook, beneficiaries, "service", "en") == [t.en for t in vocabulary("service").terms]
+    values = dict(
+        cnp=CNP_M_1985,
+        birth_date=dt.date(1985, 3, 14),
+        sex="Male",
+        ethnicity="Roma",
+        locality="Cojocna",
+        vulnerable_group="Parent",
+        service="Parents' school",
+        service_date=dt.date(2016, 3, 10),
+    )
+    for name, value in values.items():
+        sheet.cell(2, _column(sheet, beneficiaries, name), value)
+    workbook.save(path)
+    outcome = FileOutcome("x", path.name, "TWAM", "asoc-cluj", "2016-03", "", "accepted")
+    found = _dataset_sheets(read_file(path), outcome)
+    assert [d.name for d, _ in found] == ["beneficiaries", "trainings", "volunteers"]
+    assert outcome.findings == []  # instructions and lists in English are not datasets either
 
 
 def test_the_command_writes_into_the_templates_folder(tmp_path, monkeypatch, capsys):

@@ -15,6 +15,7 @@ from pathlib import Path
 import yaml
 
 from inclusion_data.contracts.datasets import DATASETS
+from inclusion_data.contracts.i18n import DEFAULT_LANGUAGE, LANGUAGES
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,7 @@ class Partner:
     name: str
     county: str | None
     contacts: tuple[str, ...] = ()  # e-mail addresses that get the outcome of each file
+    language: str = DEFAULT_LANGUAGE  # of its reports, feedback and mail (portal users choose theirs)
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,11 @@ class Network:
     projects: dict[str, Project]
     partners: dict[str, Partner]
     memberships: dict[tuple[str, str], Membership]
+
+    def language(self, partner: str | None) -> str:
+        """The language a partner's files are answered in; Romanian for an unknown sender."""
+        found = self.partners.get(partner or "")
+        return found.language if found else DEFAULT_LANGUAGE
 
 
 _MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
@@ -97,8 +104,12 @@ def parse_network(raw: dict) -> Network:
         projects[code] = Project(code, p["name_ro"], p["name_en"], *_span(where, p["start"], p["end"]))
     partners, memberships = {}, {}
     for code, p in raw["partners"].items():
-        p = _keys(f"network.yaml, partner '{code}'", p, ("name",), ("county", "projects", "contacts"))
-        partners[code] = Partner(code, p["name"], p.get("county"), tuple(p.get("contacts") or ()))
+        where = f"network.yaml, partner '{code}'"
+        p = _keys(where, p, ("name",), ("county", "projects", "contacts", "language"))
+        language = p.get("language", DEFAULT_LANGUAGE)
+        if language not in LANGUAGES:
+            raise NetworkError(f"{where}: language '{language}'; allowed: {', '.join(LANGUAGES)}")
+        partners[code] = Partner(code, p["name"], p.get("county"), tuple(p.get("contacts") or ()), language)
         for project, m in (p.get("projects") or {}).items():
             where = f"network.yaml, partner '{code}', project '{project}'"
             if project not in projects:

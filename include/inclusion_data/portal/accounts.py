@@ -17,8 +17,8 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Engine, delete, func, insert, select, update
 
+from inclusion_data.contracts.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_
 from inclusion_data.contracts.network import Network
-from inclusion_data.portal.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_
 from inclusion_data.warehouse import schema
 
 PARTNER, COORDINATOR = "partner", "coordinator"

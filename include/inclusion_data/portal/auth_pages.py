@@ -7,9 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from inclusion_data.contracts.i18n import LANGUAGES, N_
 from inclusion_data.portal import accounts
 from inclusion_data.portal.accounts import RESET
-from inclusion_data.portal.i18n import LANGUAGES, N_
 from inclusion_data.portal.mail import send_link
 from inclusion_data.portal.web import current_user, flash, portal, render, sign_in
 

@@ -44,7 +44,7 @@ class PortalConfig:
         return cls(
             settings=settings,
             secret_key=_secret_key(settings.home),
-            base_url=os.environ.get("INCLUSION_PORTAL_URL", "http://127.0.0.1:8000").rstrip("/"),
+            base_url=settings.portal_url,
             secure_cookies=_flag("INCLUSION_PORTAL_SECURE_COOKIES", False),
             session_hours=float(os.environ.get("INCLUSION_PORTAL_SESSION_HOURS", "12")),
             warm_up=True,

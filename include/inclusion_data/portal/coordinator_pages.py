@@ -15,10 +15,10 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
+from inclusion_data.contracts.i18n import N_
 from inclusion_data.portal import accounts
 from inclusion_data.portal.access import not_found, publication_file, stored_file, submission_for
 from inclusion_data.portal.accounts import COORDINATOR, INVITE, PARTNER, RESET, AccountError, User
-from inclusion_data.portal.i18n import N_
 from inclusion_data.portal.mail import send_link
 from inclusion_data.portal.web import CoordinatorUser, flash, portal, render
 from inclusion_data.publishing.reviewers_site import (

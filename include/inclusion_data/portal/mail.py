@@ -4,7 +4,8 @@ set a password, and reminders before a due date (standard library ``smtplib``/``
 The server comes from ``INCLUSION_SMTP_HOST``, ``INCLUSION_SMTP_PORT``, ``INCLUSION_SMTP_USER``,
 ``INCLUSION_SMTP_PASSWORD``, ``INCLUSION_SMTP_SENDER`` and ``INCLUSION_SMTP_STARTTLS``; without a
 host nothing is sent. Recipients are the partner's ``contacts`` in ``network.yaml``; each gets
-the message in the language of their portal account, Romanian otherwise. A mail that cannot be
+the message in the language of their portal account, else the partner's (``network.yaml``,
+Romanian unless it says otherwise). A mail that cannot be
 sent is logged and never stops the pipeline.
 """
 
@@ -20,16 +21,17 @@ from email.message import EmailMessage
 
 from sqlalchemy import Engine
 
+from inclusion_data.contracts.i18n import DEFAULT_LANGUAGE, translator
+from inclusion_data.contracts.labels import Labels
 from inclusion_data.contracts.network import Network, load_network
 from inclusion_data.intake.periods import due_date
 from inclusion_data.portal import accounts
 from inclusion_data.portal.accounts import INVITE, User
 from inclusion_data.portal.config import PortalConfig
-from inclusion_data.portal.i18n import DEFAULT_LANGUAGE, translator
-from inclusion_data.portal.labels import Labels
 from inclusion_data.quality.findings import compact_rows
 from inclusion_data.settings import Settings
-from inclusion_data.submissions.outcome import ACCEPTED, FileOutcome, short_id
+from inclusion_data.submissions.file_report import report_in
+from inclusion_data.submissions.outcome import REJECTED, FileOutcome, short_id
 from inclusion_data.warehouse.completeness import COMPLETE, compute_completeness
 from inclusion_data.warehouse.engine import loggable_error, make_engine
 
@@ -87,17 +89,19 @@ def send(message: EmailMessage, about: str, config: MailConfig | None = None) ->
     return True
 
 
-def _languages(engine: Engine | None, addresses: Iterable[str]) -> dict[str, list[str]]:
-    """Recipients grouped by language: their portal account's, or Romanian."""
+def _languages(
+    engine: Engine | None, addresses: Iterable[str], default: str = DEFAULT_LANGUAGE
+) -> dict[str, list[str]]:
+    """Recipients grouped by language: their portal account's, or the partner's ``default``."""
     grouped: dict[str, list[str]] = {}
     for address in addresses:
         user = accounts.find_user(engine, address) if engine is not None else None
-        grouped.setdefault(user.language if user else DEFAULT_LANGUAGE, []).append(address)
+        grouped.setdefault(user.language if user else default, []).append(address)
     return grouped
 
 
 def _portal_url() -> str:
-    return os.environ.get("INCLUSION_PORTAL_URL", "http://127.0.0.1:8000").rstrip("/")
+    return Settings.from_env().portal_url
 
 
 # --- the outcome of a file ------------------------------------------------------------------
@@ -149,9 +153,9 @@ def outcome_message(outcome: FileOutcome, language: str, settings: Settings) -> 
                     ],
                 )
             )
-            text = f.message_ro if language == "ro" else f.message_en
             lines.append(
-                f"- {L.severity(f.severity)} · {L.rule(f.rule)}{' · ' + where if where else ''}: {text}"
+                f"- {L.severity(f.severity)} · {L.rule(f.rule)}{' · ' + where if where else ''}: "
+                + L.message(f)
             )
         if len(findings) > MAX_PROBLEMS:
             lines.append(
@@ -159,7 +163,7 @@ def outcome_message(outcome: FileOutcome, language: str, settings: Settings) -> 
             )
     if outcome.feedback:
         lines += ["", _("The attached workbook is your file with every problem cell marked and explained.")]
-    if outcome.status != ACCEPTED:
+    if outcome.status == REJECTED:  # a held file is fine: it waits for its month to reopen
         lines += ["", _("Correct the file and send the whole month again.")]
     lines += ["", _("Your submissions: %(url)s") % {"url": f"{_portal_url()}/partner/submissions"}]
     message.set_content("\n".join(lines))
@@ -174,9 +178,11 @@ def outcome_message(outcome: FileOutcome, language: str, settings: Settings) -> 
             )
     if outcome.report:
         path = settings.home / outcome.report
-        if path.is_file():
+        written = path.with_name(path.name.removesuffix(".html") + ".json")
+        if path.is_file():  # in the message's language, which may not be the partner's
+            html = report_in(written, language).encode() if written.is_file() else path.read_bytes()
             message.add_attachment(
-                path.read_bytes(),
+                html,
                 maintype="text",
                 subtype="html",
                 filename=f"{outcome.file_name}.report.html",
@@ -200,7 +206,7 @@ def send_file_outcome(
         if partner is None or not partner.contacts:
             return 0
         sent = 0
-        for language, addresses in _languages(engine, partner.contacts).items():
+        for language, addresses in _languages(engine, partner.contacts, partner.language).items():
             message = outcome_message(outcome, language, settings)
             message["To"] = ", ".join(addresses)
             sent += send(message, f"the outcome of file {short_id(outcome.file_hash)}", config)
@@ -307,7 +313,7 @@ def send_reminders(
         for reminder in reminders:
             partner = network.partners[reminder["partner"]]
             reminder["messages"] = 0
-            for language, addresses in _languages(engine, partner.contacts).items():
+            for language, addresses in _languages(engine, partner.contacts, partner.language).items():
                 message = reminder_message(reminder, language)
                 message["To"] = ", ".join(addresses)
                 about = f"the reminder for {reminder['project']}/{reminder['partner']} {reminder['period']}"

@@ -11,6 +11,7 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
+from inclusion_data.contracts.i18n import N_
 from inclusion_data.intake.periods import due_date, months_between, parse_month
 from inclusion_data.portal import uploads
 from inclusion_data.portal.access import (
@@ -22,8 +23,8 @@ from inclusion_data.portal.access import (
     submission_for,
 )
 from inclusion_data.portal.accounts import User
-from inclusion_data.portal.i18n import N_
 from inclusion_data.portal.web import PartnerUser, flash, portal, render
+from inclusion_data.submissions.file_report import report_in
 from inclusion_data.submissions.template_workbook import TemplateError, template_name, write_template
 from inclusion_data.warehouse import schema
 from inclusion_data.warehouse.completeness import COMPLETE
@@ -82,10 +83,12 @@ def template(request: Request, project: str, month: str, user: PartnerUser) -> R
     period = parse_month(month)
     if period is None or not membership.start <= period <= membership.end:
         raise not_found()
-    directory = p.config.settings.home / "portal" / "templates"
+    directory = p.config.settings.home / "portal" / "templates" / user.language
     name = template_name(project, membership.partner, period)
     try:
-        path = write_template(project, membership.partner, period, directory / name, p.network)
+        path = write_template(
+            project, membership.partner, period, directory / name, p.network, language=user.language
+        )
     except TemplateError:
         raise not_found() from None
     return FileResponse(path, media_type=XLSX, filename=name)
@@ -103,7 +106,7 @@ def upload(
         mb = p.config.settings.limits.max_file_bytes // 2**20
         flash(request, N_("The file is larger than %(mb)s MB, the most a file may be."), "error", mb=str(mb))
         return RedirectResponse("/partner", status_code=303)
-    uploads.evaluate(p.config, p.engine, p.network, staged)
+    uploads.evaluate(p.config, p.engine, p.network, staged, user.language)
     return RedirectResponse(f"/partner/uploads/{staged.token}", status_code=303)
 
 
@@ -206,6 +209,9 @@ def submission_page(request: Request, submission_id: int, user: PartnerUser) -> 
 def submission_report(request: Request, submission_id: int, user: PartnerUser) -> Response:
     submission = submission_for(portal(request).engine, user, submission_id)
     path = stored_file(portal(request).config.settings, submission, ".report.html")
+    written = path.with_name(path.name.removesuffix(".html") + ".json")
+    if written.is_file():  # rendered in the user's language, which may not be the partner's
+        return HTMLResponse(report_in(written, user.language))
     return FileResponse(path, media_type="text/html; charset=utf-8")
 
 

@@ -136,8 +136,11 @@ def _finding_rows(outcome: FileOutcome) -> list[dict]:
     return rows
 
 
-def evaluate(config: PortalConfig, engine: Engine, network: Network, staged: Staged) -> dict:
-    """Check the staged file as the pipeline will, write its feedback workbook, keep the result."""
+def evaluate(
+    config: PortalConfig, engine: Engine, network: Network, staged: Staged, language: str | None = None
+) -> dict:
+    """Check the staged file as the pipeline will, write its feedback workbook (in ``language``,
+    the user's; the partner's by default), keep the result."""
     relative = f"{staged.project}/{staged.partner}/{staged.file_name}"
     # a throwaway key: person keys only serve to find repeated rows within the file here
     key = secrets.token_bytes(32)
@@ -163,7 +166,8 @@ def evaluate(config: PortalConfig, engine: Engine, network: Network, staged: Sta
             sheet_outcome.warnings += 1
     has_feedback = outcome.status != DUPLICATE and outcome.has_findings()
     if has_feedback:
-        write_feedback_workbook(evaluation.sheets, outcome, staged.feedback)
+        language = language or network.language(staged.partner)
+        write_feedback_workbook(evaluation.sheets, outcome, staged.feedback, language)
     result = {
         "status": outcome.status,
         "period": outcome.period,

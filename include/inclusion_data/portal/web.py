@@ -13,12 +13,12 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, select_autoescape
 from sqlalchemy import Engine
 
+from inclusion_data.contracts.i18n import LANGUAGES, language_or_default, translations, translator
+from inclusion_data.contracts.labels import Labels
 from inclusion_data.contracts.network import Network
 from inclusion_data.portal import accounts
 from inclusion_data.portal.accounts import User
 from inclusion_data.portal.config import PortalConfig
-from inclusion_data.portal.i18n import LANGUAGES, language_or_default, translations, translator
-from inclusion_data.portal.labels import Labels
 
 CSRF_FIELD = "csrf_token"
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}

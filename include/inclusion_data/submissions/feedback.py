@@ -1,6 +1,7 @@
 """The feedback workbook a partner gets back: their own sheets with every problem cell
 highlighted (errors red, warnings amber) and a comment saying what is wrong and what is
-expected, after a first sheet listing every problem in Romanian and English.
+expected, after a first sheet listing every problem: all of it in one language, the partner's
+(``network.yaml``) or the portal user's.
 
 It holds the partner's own values, so it is written only next to the partner's file and
 never reaches the shared reports.
@@ -16,30 +17,28 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from inclusion_data.contracts.i18n import N_, translator
+from inclusion_data.contracts.labels import Labels
+from inclusion_data.contracts.network import load_network
 from inclusion_data.intake.parsing import RawSheet
 from inclusion_data.quality.findings import ERROR, Finding
 from inclusion_data.submissions.cells import append_row, sheet_title, write_value
 from inclusion_data.submissions.outcome import FileOutcome
 
-ERRORS_SHEET = "Erori - Errors"  # Excel forbids "/" in sheet names
+ERRORS = N_("Errors")  # the first sheet's title
 FILLS = {ERROR: PatternFill("solid", fgColor="FFC7CE"), "warning": PatternFill("solid", fgColor="FFEB9C")}
-HEADER = [
-    "Gravitate / Severity",
-    "Foaie / Sheet",
-    "Rând / Row",
-    "Coloana / Column",
-    "Antet / Header",
-    "Regulă / Rule",
-    "Mesaj",
-    "Message",
-]
+HEADER = [N_("Severity"), N_("Sheet"), N_("Row"), N_("Column"), N_("Header"), N_("Rule"), N_("Message")]
+
+
+def errors_sheet(language: str) -> str:
+    return translator(language)(ERRORS)
 
 
 def feedback_path(stored: Path) -> Path:
     return stored.with_name(stored.name + ".feedback.xlsx")
 
 
-def _partner_sheets(sheets: list[RawSheet]) -> tuple[openpyxl.Workbook, dict[str, str]]:
+def _partner_sheets(sheets: list[RawSheet], reserved: str) -> tuple[openpyxl.Workbook, dict[str, str]]:
     """The partner's sheets rebuilt from what was read, every cell where the partner had it,
     values as data: a formula or macro in the partner's file never comes back. Returns the
     workbook and each sheet's title in it (a title Excel refuses is made safe)."""
@@ -48,7 +47,7 @@ def _partner_sheets(sheets: list[RawSheet]) -> tuple[openpyxl.Workbook, dict[str
         book.remove(book.active)
     titles: dict[str, str] = {}
     for raw in sheets:
-        title = titles[raw.name] = sheet_title(raw.name, set(titles.values()) | {ERRORS_SHEET})
+        title = titles[raw.name] = sheet_title(raw.name, set(titles.values()) | {reserved})
         sheet = book.create_sheet(title)
         for position, header in enumerate(raw.headers):
             write_value(sheet, raw.header_row, raw.first_column + position + 1, header)
@@ -69,38 +68,42 @@ def problem_cells(outcome: FileOutcome) -> dict[tuple[str, str], list[Finding]]:
     return cells
 
 
-def write_feedback_workbook(sheets: list[RawSheet], outcome: FileOutcome, destination: Path) -> Path:
-    """The partner's ``sheets`` (as evaluated) with the outcome's findings marked on them."""
-    book, titles = _partner_sheets(sheets)
+def write_feedback_workbook(
+    sheets: list[RawSheet], outcome: FileOutcome, destination: Path, language: str | None = None
+) -> Path:
+    """The partner's ``sheets`` (as evaluated) with the outcome's findings marked on them, in
+    ``language`` (by default the partner's, from ``network.yaml``)."""
+    language = language or load_network().language(outcome.partner)
+    _, L = translator(language), Labels(language)
+    book, titles = _partner_sheets(sheets, errors_sheet(language))
     for (sheet_name, cell_name), findings in problem_cells(outcome).items():
         if sheet_name not in titles:
             continue
         cell = book[titles[sheet_name]][cell_name]
         worst = ERROR if any(f.severity == ERROR for f in findings) else "warning"
         cell.fill = FILLS[worst]
-        text = "\n".join(f"[{f.severity}] {f.message_ro}\n{f.message_en}" for f in findings)
+        text = "\n".join(f"[{L.severity(f.severity)}] {L.rule(f.rule)}: {L.message(f)}" for f in findings)
         cell.comment = Comment(text, "inclusion-data", width=320, height=40 + 40 * len(findings))
-    errors = book.create_sheet(ERRORS_SHEET, 0)
-    append_row(errors, list(HEADER))
+    errors = book.create_sheet(errors_sheet(language), 0)
+    append_row(errors, [_(h) for h in HEADER])
     for finding in [*outcome.findings, *(f for fs in outcome.sheet_findings.values() for f in fs)]:
         rows: list[int | None] = [*finding.rows] or [None]  # one line for a finding without rows
         for row in rows:
             append_row(
                 errors,
                 [
-                    finding.severity,
+                    L.severity(finding.severity),
                     finding.sheet,
                     row,
                     finding.column,
                     finding.header,
-                    finding.rule,
-                    finding.message_ro,
-                    finding.message_en,
+                    L.rule(finding.rule),
+                    L.message(finding),
                 ],
             )
             if finding.severity in FILLS:
                 errors.cell(row=errors.max_row, column=1).fill = FILLS[finding.severity]
-    for index, width in enumerate([12, 16, 8, 10, 24, 26, 60, 60], start=1):
+    for index, width in enumerate([12, 16, 8, 10, 24, 30, 80], start=1):
         errors.column_dimensions[get_column_letter(index)].width = width
     for cell in errors[1]:
         cell.font = Font(bold=True)

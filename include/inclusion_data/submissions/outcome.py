@@ -13,7 +13,6 @@ from inclusion_data.quality.findings import Finding
 ACCEPTED, REJECTED, SUPERSEDED = "accepted", "rejected", "superseded"  # a submission's status
 NIL = "nil"  # a nil return: the partner declares no activity in the month (no rows, complete)
 CURRENT = (ACCEPTED, NIL)  # the statuses of the version that stands for its month
-NIL_LABEL = ("fără activitate (declarat)", "no activity declared")  # Romanian, English
 DUPLICATE = "duplicate"  # a file whose exact bytes were processed before
 HELD = "held"  # a file for a closed (approved) month: kept, loaded when the month is reopened
 

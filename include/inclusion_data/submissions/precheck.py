@@ -1,11 +1,12 @@
 """Check a file exactly as the pipeline would (same contracts, same suites), without loading it.
 
     python -m inclusion_data.submissions.precheck FILE [--project TWAM --partner asoc-cluj]
-                                                      [--feedback OUT.xlsx]
+                                                      [--feedback OUT.xlsx] [--lang ro|en]
 
 Prints a short table of problems, writes the feedback workbook (next to the file unless
 ``--feedback`` says where) and exits 1 when the pipeline would reject the file, 0 otherwise.
-Project and partner default to the file's two parent folders, as in the inbox.
+Project and partner default to the file's two parent folders, as in the inbox; the language
+to the partner's (``network.yaml``, Romanian unless it says otherwise).
 """
 
 from __future__ import annotations
@@ -15,29 +16,34 @@ import secrets
 import sys
 from pathlib import Path
 
+from inclusion_data.contracts.i18n import LANGUAGES, N_, translator
+from inclusion_data.contracts.labels import Labels
 from inclusion_data.contracts.network import load_network
 from inclusion_data.quality.findings import ERROR, compact_rows
 from inclusion_data.settings import ReadingLimits
 from inclusion_data.submissions.evaluation import evaluate_file
 from inclusion_data.submissions.feedback import feedback_path, write_feedback_workbook
-from inclusion_data.submissions.outcome import NIL, NIL_LABEL, REJECTED, FileOutcome
+from inclusion_data.submissions.outcome import REJECTED, FileOutcome
+
+COLUMNS = (N_("Severity"), N_("Sheet"), N_("Rows"), N_("Column"), N_("Rule"), N_("Message"))
 
 
-def problems_table(outcome: FileOutcome, language: str = "en") -> str:
+def problems_table(outcome: FileOutcome, language: str = "ro") -> str:
+    _, L = translator(language), Labels(language)
     findings = [*outcome.findings, *(f for fs in outcome.sheet_findings.values() for f in fs)]
     if not findings:
-        return "No problems found. / Nicio problemă găsită."
-    rows = [("severity", "sheet", "rows", "column", "rule", "message")]
+        return _("No problems found.")
+    rows = [tuple(_(c).lower() for c in COLUMNS)]
     for f in findings:
         column = f"{f.column or ''} {f.header or f.field or ''}".strip()
         rows.append(
             (
-                f.severity,
+                L.severity(f.severity),
                 f.sheet or "",
                 compact_rows(f.rows),
                 column,
-                f.rule,
-                f.message_en if language == "en" else f.message_ro,
+                L.rule(f.rule),
+                L.message(f),
             )
         )
     widths = [min(max(len(r[i]) for r in rows), 40) for i in range(5)]
@@ -55,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--project")
     parser.add_argument("--partner")
     parser.add_argument("--feedback", type=Path, help="where to write the feedback workbook")
-    parser.add_argument("--lang", choices=["en", "ro"], default="en")
+    parser.add_argument("--lang", choices=LANGUAGES, help="ro or en (default: the partner's, else ro)")
     args = parser.parse_args(argv)
     path = args.file.absolute()  # not resolved: a link is refused as a link, never followed
     project = args.project or path.parent.parent.name
@@ -70,17 +76,35 @@ def main(argv: list[str] | None = None) -> int:
         limits=ReadingLimits.from_env(),
     )
     outcome = evaluation.outcome
-    print(f"{path.name}: {project}/{partner}, month {outcome.period or '?'}: {outcome.status}")
+    language = args.lang or load_network().language(partner)
+    _, L = translator(language), Labels(language)
+    print(
+        _("%(file)s: %(project)s/%(partner)s, month %(month)s: %(status)s")
+        % {
+            "file": path.name,
+            "project": project,
+            "partner": partner,
+            "month": outcome.period or "?",
+            "status": L.status(outcome.status),
+        }
+    )
     for sheet in outcome.submissions:
-        label = NIL_LABEL[1 if args.lang == "en" else 0]
-        status = f"{NIL} ({label})" if sheet.status == NIL else sheet.status
-        print(
-            f"  sheet {sheet.sheet} ({sheet.dataset}): {status}, {sheet.rows} rows, "
-            f"{sheet.errors} errors, {sheet.warnings} warnings"
+        line = _(
+            "Sheet %(sheet)s (%(dataset)s): %(status)s, %(rows)s rows, %(errors)s errors, %(warnings)s warnings"  # noqa: E501
         )
-    print(problems_table(outcome, args.lang))
-    target = write_feedback_workbook(evaluation.sheets, outcome, args.feedback or feedback_path(path))
-    print(f"feedback workbook: {target}")
+        values = {
+            "sheet": sheet.sheet,
+            "dataset": L.dataset(sheet.dataset),
+            "status": L.status(sheet.status),
+            "rows": sheet.rows,
+            "errors": sheet.errors,
+            "warnings": sheet.warnings,
+        }
+        print("  " + line % values)
+    print(problems_table(outcome, language))
+    destination = args.feedback or feedback_path(path)
+    target = write_feedback_workbook(evaluation.sheets, outcome, destination, language)
+    print(_("Feedback workbook: %(path)s") % {"path": target})
     rejected = outcome.status == REJECTED or any(f.severity == ERROR for f in outcome.findings)
     return 1 if rejected else 0
 

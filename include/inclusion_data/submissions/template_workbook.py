@@ -1,13 +1,16 @@
 """The Excel template a partner's data officer fills for a project, partner and month.
 
 Everything in it is derived from the contracts, the vocabularies and the network's reference
-data: one sheet per dataset the partner reports (Romanian sheet name and headers), input help
-and drop-down lists on every column, dates and numbers validated, the header row protected;
-an instructions sheet first, an ``Info`` sheet with the reporting month and, per dataset, the
-declaration of no activity in the month (a nil return, ``submissions.nil_returns``), and the
-lists on a hidden ``Liste`` sheet (Excel limits an inline list to 255 characters).
+data: one sheet per dataset the partner reports, input help and drop-down lists on every
+column, dates and numbers validated, the header row protected; an instructions sheet first, an
+``Info`` sheet with the reporting month and, per dataset, the declaration of no activity in the
+month (a nil return, ``submissions.nil_returns``), and the lists on a hidden sheet (Excel
+limits an inline list to 255 characters). All of it in one language, Romanian unless asked
+(sheet names, headers, the values the drop-downs offer, instructions): the pipeline reads
+either, and its messages list the values in the language they are written in.
 
-    python -m inclusion_data.submissions.template_workbook --project TWAM --partner asoc-cluj --month 2016-03
+    python -m inclusion_data.submissions.template_workbook --project TWAM --partner asoc-cluj \
+        --month 2016-03 [--lang en]
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from inclusion_data.contracts.datasets import (
     Field,
     Kind,
 )
+from inclusion_data.contracts.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_, translator
 from inclusion_data.contracts.network import Network, Partner, load_network
 from inclusion_data.contracts.text import fold
 from inclusion_data.contracts.vocabularies import vocabulary
@@ -41,10 +45,14 @@ from inclusion_data.intake.periods import parse_month
 from inclusion_data.quality.checks import all_checks
 from inclusion_data.settings import Settings
 
-INSTRUCTIONS = "Instrucțiuni - Instructions"  # Excel forbids "/" in sheet names
-LISTS = "Liste"
-INFO = "Info"
-TEMPLATE_SHEETS = (fold(INSTRUCTIONS), fold(LISTS))  # sheets of the template that hold no dataset
+INSTRUCTIONS = N_("Instructions")  # sheet titles, in the template's language
+LISTS = N_("Lists")
+INFO = "Info"  # the same in both languages: the pipeline finds the month there
+# sheets of a template that hold no dataset, in either language and as earlier templates had them
+TEMPLATE_SHEETS = tuple(
+    {fold("Instrucțiuni - Instructions"), fold("Liste")}
+    | {fold(translator(lang)(title)) for lang in LANGUAGES for title in (INSTRUCTIONS, LISTS)}
+)
 DATA_ROWS = 2000  # rows left unlocked and validated below the header
 DATE_FORMAT = "dd.mm.yyyy"
 _BOLD = Font(bold=True)
@@ -76,39 +84,36 @@ def locality_labels(county: str) -> list[str]:
     return sorted(set(labels), key=lambda label: (fold(label), label))
 
 
-def describe(f: Field, county: str | None) -> tuple[str, str]:
-    """What a column holds, in Romanian and in English, from its contract."""
-    ro, en = [KIND_LABELS[f.kind][0]], [KIND_LABELS[f.kind][1]]
+def _in(language: str, pair: tuple[str, ...]) -> str:
+    """The contracts' (Romanian, English) pairs, in ``language``."""
+    return pair[0 if language == "ro" else 1]
+
+
+def describe(f: Field, county: str | None, language: str = DEFAULT_LANGUAGE) -> str:
+    """What a column holds, from its contract, in ``language``."""
+    _ = translator(language)
+    parts = [_in(language, KIND_LABELS[f.kind])]
+    if f.kind is Kind.BOOLEAN and f.vocabulary:  # the answers the drop-down offers: Da/Nu, Yes/No
+        parts = ["/".join(getattr(t, language) for t in vocabulary(f.vocabulary).terms)]
     if f.required:
-        ro.append("obligatoriu")
-        en.append("required")
+        parts.append(_("required"))
     if f.kind is Kind.CODE:
-        values = ", ".join(t.ro for t in vocabulary(f.vocabulary_name).terms)
-        ro.append(f"valori: {values}")
-        en.append(f"values: {values}")
-    if f.minimum is not None:
-        ro.append(f"între {f.minimum:g} și {f.maximum:g}")
-        en.append(f"from {f.minimum:g} to {f.maximum:g}")
+        values = ", ".join(getattr(t, language) for t in vocabulary(f.vocabulary_name).terms)
+        parts.append(_("values: %(values)s") % {"values": values})
+    if f.minimum is not None and f.maximum is not None:
+        parts.append(_("from %(low)s to %(high)s") % {"low": f"{f.minimum:g}", "high": f"{f.maximum:g}"})
     if f.usual_maximum is not None:
-        ro.append(f"avertisment peste {f.usual_maximum:g}")
-        en.append(f"warning above {f.usual_maximum:g}")
+        parts.append(_("warning above %(value)s") % {"value": f"{f.usual_maximum:g}"})
     if f.in_reporting_month:
-        ro.append("în luna raportată")
-        en.append("within the reporting month")
+        parts.append(_("within the reporting month"))
     if f.plausible:
-        ro.append(f.plausible.ro)
-        en.append(f.plausible.en)
+        parts.append(_in(language, (f.plausible.ro, f.plausible.en)))
     if f.kind is Kind.LOCALITY and county:
-        ro.append(f"din județul {county}")
-        en.append(f"in {county} county")
+        parts.append(_("in %(county)s county") % {"county": county})
     if f.personal:
-        ro.append("date personale: folosite doar pentru cheia pseudonimă, apoi șterse")
-        en.append("personal: used only for the pseudonymous key, then dropped")
-
-    def sentence(text: str, help_: str) -> str:
-        return ". ".join(filter(None, [text[:1].upper() + text[1:], help_]))
-
-    return sentence("; ".join(ro), f.help_ro), sentence("; ".join(en), f.help_en)
+        parts.append(_("personal: used only for the pseudonymous key, then dropped"))
+    text = "; ".join(parts)
+    return ". ".join(filter(None, [text[:1].upper() + text[1:], _in(language, (f.help_ro, f.help_en))]))
 
 
 def _cut(text: str, limit: int = 255) -> str:
@@ -124,18 +129,18 @@ def _list_range(lists, title: str, values: list[str]) -> str:
         lists[f"{column}1"] = title
         for row, value in enumerate(values, start=2):
             lists[f"{column}{row}"] = value
-    return f"{quote_sheetname(LISTS)}!${column}$2:${column}${len(values) + 1}"
+    return f"{quote_sheetname(lists.title)}!${column}$2:${column}${len(values) + 1}"
 
 
 def _excel_date(day: dt.date) -> str:
     return f"DATE({day.year},{day.month},{day.day})"
 
 
-def _validation(f: Field, county: str | None, period: str, lists) -> DataValidation:
+def _validation(f: Field, county: str | None, period: str, lists, language: str) -> DataValidation:
     year, month = map(int, period.split("-"))
     last = calendar.monthrange(year, month)[1]
-    if f.vocabulary:  # codes and Da/Nu
-        labels = [t.ro for t in vocabulary(f.vocabulary).terms]
+    if f.vocabulary:  # codes and Da/Nu, offered in the template's language
+        labels = [getattr(t, language) for t in vocabulary(f.vocabulary).terms]
         return DataValidation("list", formula1=_list_range(lists, f.vocabulary, labels))
     if f.kind is Kind.LOCALITY and county:
         return DataValidation("list", formula1=_list_range(lists, "locality", locality_labels(county)))
@@ -162,115 +167,102 @@ def _validation(f: Field, county: str | None, period: str, lists) -> DataValidat
     return DataValidation(allow_blank=True)  # input help only
 
 
-def _dataset_sheet(workbook: Workbook, dataset: Dataset, county: str | None, period: str, lists) -> None:
-    sheet = workbook.create_sheet(dataset.sheet_names[0])
+def _dataset_sheet(
+    workbook: Workbook, dataset: Dataset, county: str | None, period: str, lists, language: str
+) -> None:
+    _ = translator(language)
+    sheet = workbook.create_sheet(_in(language, dataset.sheet_names))
     for col, f in enumerate(dataset.fields, start=1):
         letter = get_column_letter(col)
-        ro, en = describe(f, county)
-        header = sheet.cell(1, col, f.ro)
+        title, text = getattr(f, language), describe(f, county, language)
+        header = sheet.cell(1, col, title)
         header.font, header.fill = _BOLD, _HEADER_FILL
-        header.comment = Comment(f"{f.ro} / {f.en}\n\n{ro}\n\n{en}", "inclusion-data", height=220, width=320)
+        header.comment = Comment(f"{title}\n\n{text}", "inclusion-data", height=160, width=320)
         number_format = {Kind.DATE: DATE_FORMAT, Kind.INTEGER: "0", Kind.CNP: "@", Kind.TEXT: "@"}.get(
             f.kind, "General"
         )
         for row in range(2, DATA_ROWS + 2):
             cell = sheet.cell(row, col)
             cell.protection, cell.number_format = _UNLOCKED, number_format
-        validation = _validation(f, county, period, lists)
+        validation = _validation(f, county, period, lists, language)
         validation.allow_blank = True
         validation.showInputMessage = validation.showErrorMessage = True
-        validation.promptTitle = f.ro[:32]
-        validation.prompt = _cut(f"{ro}\n{en}")
-        validation.errorTitle = "Valoare nepermisă / Not allowed"
+        validation.promptTitle = title[:32]
+        validation.prompt = _cut(text)
+        validation.errorTitle = _("Value not allowed")[:32]
         validation.error = validation.prompt
         validation.add(f"{letter}2:{letter}{DATA_ROWS + 1}")
         sheet.add_data_validation(validation)
-        sheet.column_dimensions[letter].width = max(14, min(40, len(f.ro) + 4))
+        sheet.column_dimensions[letter].width = max(14, min(40, len(title) + 4))
     sheet.freeze_panes = "A2"
     sheet.protection.sheet = True
     sheet.protection.formatColumns = sheet.protection.formatRows = False  # allowed
 
 
 def _instructions(
-    sheet, dataset_names: list[str], project, partner: Partner, period: str, file_name: str
+    sheet, dataset_names: list[str], project, partner: Partner, period: str, file_name: str, language: str
 ) -> None:
-    county = partner.county
-    rows = [
-        ("Șablon de raportare lunară / Monthly reporting template",),
+    _ = translator(language)
+    county, portal = partner.county, Settings.from_env().portal_url
+    rows: list[tuple[str, ...]] = [
+        (_("Monthly reporting template"),),
         (),
+        (_("Who fills it"), _("The data officer of %(partner)s") % {"partner": partner.name}),
+        (_("Project"), f"{project.code} — {_in(language, (project.name_ro, project.name_en))}"),
+        (_("Partner"), f"{partner.code} — {partner.name}"),
+        (_("County"), county or _("national, no locality list")),
+        (_("Reporting month"), period),
+        (_("File"), file_name),
         (
-            "Cine completează / Who fills it",
-            f"Responsabilul de date al partenerului / The data officer of {partner.name}",
+            _("How to send it"),
+            _("in the portal: %(url)s") % {"url": f"{portal}/partner"},
         ),
-        ("Proiect / Project", f"{project.code} — {project.name_ro} / {project.name_en}"),
-        ("Partener / Partner", f"{partner.code} — {partner.name}"),
-        ("Județ / County", county or "național, fără listă de localități / national, no locality list"),
-        ("Luna raportării / Reporting month", period),
-        ("Fișierul / File", file_name),
-        ("Unde îl puneți / Where to drop it", f"var/inbox/{project.code}/{partner.code}/"),
+        (
+            "",
+            _("or in your organisation's folder of the network's inbox: %(folder)s")
+            % {"folder": f"{project.code}/{partner.code}/"},
+        ),
         (),
-        ("Reguli / Rules", "Română", "English"),
+        (_("Rules"),),
         (
             "",
-            "Completați câte un rând pe persoană (și serviciu, activitate sau rol) în foile "
-            "următoare; nu schimbați antetele, numele foilor și foaia Info.",
-            "Fill one row per person (and service, activity or role) in the sheets that follow; "
-            "do not change the headers, the sheet names or the Info sheet.",
+            _(
+                "Fill one row per person (and service, activity or role) in the sheets that follow; "
+                "do not change the headers, the sheet names or the Info sheet."
+            ),
+        ),
+        ("", _("Pick values from the drop-down lists; dates as dd.mm.yyyy.")),
+        (
+            "",
+            _(
+                "Each row needs a CNP or a person code. A sheet with errors is not loaded; you receive a "
+                "report naming the rows to correct. To correct a month, send the whole month again."
+            ),
         ),
         (
             "",
-            "Alegeți valorile din listele derulante; datele ca zz.ll.aaaa.",
-            "Pick values from the drop-down lists; dates as dd.mm.yyyy.",
-        ),
-        (
-            "",
-            "Fiecare rând are nevoie de CNP sau de codul persoanei. O foaie cu erori nu se "
-            "încarcă; primiți un raport cu rândurile de corectat. Pentru o corectură, trimiteți "
-            "din nou toată luna.",
-            "Each row needs a CNP or a person code. A sheet with errors is not loaded; you receive a "
-            "report naming the rows to correct. To correct a month, send the whole month again.",
-        ),
-        (
-            "",
-            f"Nicio activitate în lună pentru o foaie? Răspundeți Da în foaia {INFO}, la "
-            f"„{NO_ACTIVITY[0]}”, și lăsați foaia goală. Declarația înlocuiește ce ați trimis înainte "
-            "pentru luna aceea; o foaie lăsată goală fără Da nu declară nimic.",
-            f"No activity in the month for a sheet? Answer Da (Yes) in the {INFO} sheet, at "
-            f"'{NO_ACTIVITY[1]}', and leave the sheet empty. The declaration replaces what you sent "
-            "before for that month; a sheet left empty without Da declares nothing.",
+            _(
+                "No activity in the month for a sheet? Answer %(yes)s in the %(info)s sheet, at "
+                "'%(label)s', and leave the sheet empty. The declaration replaces what you sent before "
+                "for that month; a sheet left empty without %(yes)s declares nothing."
+            )
+            % {
+                "yes": vocabulary(NO_ACTIVITY_ANSWERS).label("true", language),
+                "info": INFO,
+                "label": _in(language, NO_ACTIVITY),
+            },
         ),
     ]
     for name in dataset_names:
         dataset = DATASETS[name]
-        rows += [
-            (),
-            (
-                f"{dataset.sheet_names[0]} / {dataset.sheet_names[1]}",
-                "Coloană / explicație",
-                "Column / explanation",
-            ),
-        ]
+        rows += [(), (_in(language, dataset.sheet_names), _("Column / explanation"))]
         for f in dataset.fields:
-            ro, en = describe(f, county)
-            rows.append((f"{f.ro} / {f.en}", ro, en))
+            rows.append((getattr(f, language), describe(f, county, language)))
         for check in all_checks(dataset):
-            rows.append(
-                (
-                    "Semnalat dacă / Flagged when"
-                    if check.severity == "warning"
-                    else "Respins dacă / Rejected when",
-                    check.ro,
-                    check.en,
-                )
-            )
-        key = ", ".join(dataset.field(k).ro for k in dataset.unique_key if k != "person_key")
-        rows.append(
-            (
-                "Regulă / Rule",
-                f"Un rând nu se repetă: aceeași persoană, {key}.",
-                f"No row is repeated: the same person, {key}.",
-            )
-        )
+            flagged = _("Flagged when") if check.severity == "warning" else _("Rejected when")
+            rows.append((flagged, _in(language, (check.ro, check.en))))
+        key = ", ".join(getattr(dataset.field(k), language) for k in dataset.unique_key if k != "person_key")
+        rows.append((_("Rule"), _("No row is repeated: the same person, %(key)s.") % {"key": key}))
     for values in rows:
         sheet.append(list(values))
     for row in sheet.iter_rows():
@@ -278,20 +270,19 @@ def _instructions(
         for cell in row:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
     sheet["A1"].font = Font(bold=True, size=14)
-    for letter, width in (("A", 38), ("B", 70), ("C", 70)):
+    for letter, width in (("A", 38), ("B", 90)):
         sheet.column_dimensions[letter].width = width
 
 
-def _no_activity_rows(info, datasets: list[Dataset], declared: set[str], lists) -> None:
-    """One row per dataset: its no-activity label, Da or Nu (a drop-down, unlocked), in English."""
+def _no_activity_rows(info, datasets: list[Dataset], declared: set[str], lists, language: str) -> None:
+    """One row per dataset: its no-activity label and Da or Nu (a drop-down, unlocked)."""
     answers = vocabulary(NO_ACTIVITY_ANSWERS)
-    labels = [t.ro for t in answers.terms]
+    labels = [getattr(t, language) for t in answers.terms]
     validation = DataValidation("list", formula1=_list_range(lists, NO_ACTIVITY_ANSWERS, labels))
     info.add_data_validation(validation)
     for dataset in datasets:
-        ro, en = dataset.no_activity
-        answer = answers.label("true" if dataset.name in declared else "false", "ro")
-        info.append((ro, answer, en))
+        answer = answers.label("true" if dataset.name in declared else "false", language)
+        info.append((_in(language, dataset.no_activity), answer))
         cell = info.cell(info.max_row, 2)
         cell.protection = _UNLOCKED
         validation.add(cell.coordinate)
@@ -304,10 +295,12 @@ def write_template(
     path: Path,
     network: Network | None = None,
     no_activity: Iterable[str] = (),
+    language: str = DEFAULT_LANGUAGE,
 ) -> Path:
     """Write the template for ``partner``'s ``period`` in ``project`` to ``path`` (a file, or a
-    directory to put ``template_name(...)`` in); the path written. The datasets in
-    ``no_activity`` are declared without activity in the Info sheet (a nil return)."""
+    directory to put ``template_name(...)`` in), in ``language``; the path written. The datasets
+    in ``no_activity`` are declared without activity in the Info sheet (a nil return)."""
+    _ = translator(language)
     network = network or load_network()
     membership = network.memberships.get((project, partner))
     if membership is None:
@@ -323,20 +316,17 @@ def write_template(
     workbook = Workbook()
     instructions = workbook.active
     assert instructions is not None  # a new workbook has one (active) sheet
-    _instructions(instructions, list(membership.reports), network.projects[project], who, month, path.name)
-    instructions.title = INSTRUCTIONS
-    lists = workbook.create_sheet(LISTS)  # filled as the columns ask for lists, moved last below
-    for name in membership.reports:
-        _dataset_sheet(workbook, DATASETS[name], who.county, month, lists)
+    reports = list(membership.reports)
+    _instructions(instructions, reports, network.projects[project], who, month, path.name, language)
+    instructions.title = _(INSTRUCTIONS)
+    lists = workbook.create_sheet(_(LISTS))  # filled as the columns ask for lists, moved last below
+    for name in reports:
+        _dataset_sheet(workbook, DATASETS[name], who.county, month, lists, language)
     info = workbook.create_sheet(INFO)
-    for row in (
-        ("Luna raportării", month, "Reporting month"),
-        ("Proiect", project, "Project"),
-        ("Partener", partner, "Partner"),
-    ):
+    for row in ((_("Reporting month"), month), (_("Project"), project), (_("Partner"), partner)):
         info.append(row)
-    _no_activity_rows(info, [DATASETS[name] for name in membership.reports], set(no_activity), lists)
-    info.column_dimensions["A"].width = info.column_dimensions["C"].width = 30
+    _no_activity_rows(info, [DATASETS[name] for name in reports], set(no_activity), lists, language)
+    info.column_dimensions["A"].width = 30
     info.protection.sheet = True
     workbook.move_sheet(lists, offset=len(workbook.sheetnames) - 1 - workbook.index(lists))
     lists.sheet_state = "hidden"
@@ -352,10 +342,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--partner", required=True)
     parser.add_argument("--month", required=True, help="YYYY-MM")
     parser.add_argument("--out", type=Path, help="directory (default: $INCLUSION_HOME/templates)")
+    parser.add_argument("--lang", choices=LANGUAGES, help="ro or en (default: the partner's, else ro)")
     args = parser.parse_args(argv)
     out = args.out or Settings.from_env().home / "templates"
+    language = args.lang or load_network().language(args.partner)
     try:
-        print(write_template(args.project, args.partner, args.month, out))
+        print(write_template(args.project, args.partner, args.month, out, language=language))
     except TemplateError as exc:
         parser.error(str(exc))
 

@@ -5,8 +5,8 @@ which hold their Romanian and English labels)."""
 from __future__ import annotations
 
 from inclusion_data.contracts.datasets import DATASETS
+from inclusion_data.contracts.i18n import N_, gettext
 from inclusion_data.contracts.vocabularies import vocabularies
-from inclusion_data.portal.i18n import N_, gettext
 
 STATUSES = {
     "accepted": N_("accepted"),
@@ -97,5 +97,7 @@ class Labels:
         found = vocabularies().get(vocabulary)
         return found.label(code, self.language) if found else code
 
-    def message(self, finding: dict) -> str:
-        return finding["message_ro"] if self.language == "ro" else finding["message_en"]
+    def message(self, finding: object) -> str:
+        """A finding's message (a ``Finding`` or its dict) in this language."""
+        key = "message_ro" if self.language == "ro" else "message_en"
+        return finding[key] if isinstance(finding, dict) else getattr(finding, key)

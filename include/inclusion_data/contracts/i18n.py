@@ -1,10 +1,11 @@
 """One language at a time: Romanian and English message catalogues (gettext through Babel).
 
-The catalogues are the ``.po`` files under ``locale/``, read at run time with Babel (no
-compile step, so a clean checkout works): English source strings are the message ids.
-``python -m inclusion_data.portal.i18n`` extracts the strings of the portal's templates and
-modules and merges them into both catalogues; ``tests/portal/test_translations.py`` fails
-while one of them lacks a translation.
+The catalogues are the ``.po`` files under ``contracts/locale/``, read at run time with Babel
+(no compile step, so a clean checkout works): English source strings are the message ids. They
+sit in ``contracts`` because every stage shows text to people (pre-check, file report, feedback
+workbook, template, portal, mails). ``python -m inclusion_data.contracts.i18n`` extracts the
+strings of the whole package (templates and modules) and merges them into both catalogues;
+``tests/contracts/test_translations.py`` fails while one of them lacks a translation.
 """
 
 from __future__ import annotations
@@ -23,10 +24,10 @@ from babel.support import Translations
 
 LANGUAGES = ("ro", "en")
 DEFAULT_LANGUAGE = "ro"  # partners are Romanian data officers; each user may choose
-PACKAGE = Path(__file__).parent
-LOCALE = PACKAGE / "locale"
-METHODS = [("templates/**.html", "jinja2.ext:babel_extract"), ("**.py", "python")]
-OPTIONS = {"templates/**.html": {"extensions": "jinja2.ext.i18n", "trimmed": "true"}}
+PACKAGE = Path(__file__).parent.parent  # inclusion_data: every stage's templates and modules
+LOCALE = Path(__file__).parent / "locale"
+METHODS = [("**/templates/**.html", "jinja2.ext:babel_extract"), ("**.py", "python")]
+OPTIONS = {"**/templates/**.html": {"extensions": "jinja2.ext.i18n", "trimmed": "true"}}
 
 
 def N_(message: str) -> str:
@@ -65,7 +66,7 @@ def translator(language: str) -> Callable[[str], str]:
 
 
 def extract() -> Catalog:
-    """Every string the portal shows, from its templates and modules."""
+    """Every string shown to people, from the package's templates and modules."""
     catalog = Catalog()
     for filename, lineno, message, comments, context in extract_from_dir(
         str(PACKAGE), METHODS, OPTIONS, keywords={"_": None, "gettext": None, "N_": None}

@@ -1,6 +1,7 @@
-"""Every string the portal shows (templates, pages, mails) is extracted with Babel's own
-extractors and must have a Romanian and an English translation; codes shown to people
-(statuses, severities, rule names) have a translated label."""
+"""Every string shown to people (portal pages and mails, pre-check, file report, feedback
+workbook, template) is extracted from the whole package with Babel's own extractors and must
+have a Romanian and an English translation; codes shown to people (statuses, severities, rule
+names) have a translated label."""
 
 from __future__ import annotations
 
@@ -8,9 +9,9 @@ import re
 
 from babel.messages.catalog import Catalog
 
+from inclusion_data.contracts import i18n
 from inclusion_data.contracts.datasets import DATASETS
-from inclusion_data.portal import i18n
-from inclusion_data.portal.labels import RULES, SEVERITIES, STATUSES, Labels
+from inclusion_data.contracts.labels import RULES, SEVERITIES, STATUSES, Labels
 from inclusion_data.quality.suites import load_suite
 from inclusion_data.submissions import outcome
 
@@ -37,9 +38,12 @@ def test_every_string_shown_has_a_romanian_and_an_english_translation():
     assert extracted.get("Download the feedback workbook") is not None  # a template's
     assert extracted.get("Wrong e-mail address or password.") is not None  # a page's
     assert extracted.get("Problems found:") is not None  # a mail's
+    assert extracted.get("This report contains no cell values.") is not None  # the file report's
+    assert extracted.get("Monthly reporting template") is not None  # the template's
+    assert extracted.get("Feedback workbook: %(path)s") is not None  # the pre-check's
     for language in i18n.LANGUAGES:
         assert _untranslated(extracted, language) == [], (
-            f"run python -m inclusion_data.portal.i18n ({language})"
+            f"run python -m inclusion_data.contracts.i18n ({language})"
         )
 
 
