@@ -63,8 +63,7 @@ def _facts(submissions: pd.DataFrame, n: int, localities: np.ndarray, rng) -> pd
     chosen = submissions.iloc[pick].reset_index(drop=True)
     people = rng.integers(0, max(1, n // 5), n)
     codes = {
-        name: np.array(vocabulary(name).codes)
-        for name in ("sex", "ethnicity", "vulnerable_group", "service")
+        name: np.array(vocabulary(name).codes) for name in ("sex", "ethnicity", "vulnerable_group", "service")
     }
     periods = chosen["period"].to_numpy()
     return pd.DataFrame(
