@@ -8,6 +8,7 @@ from inclusion_data.publishing.publication import published_on
 from inclusion_data.settings import Settings
 from inclusion_data.warehouse import schema
 from inclusion_data.warehouse.engine import make_engine
+from inclusion_data.warehouse.review import closed_months
 
 
 def print_summary(settings: Settings) -> None:
@@ -51,6 +52,10 @@ def print_summary(settings: Settings) -> None:
     print(
         f"Reviewers' data-quality site (submissions, completeness, trends): {settings.reports / 'index.html'}"
     )
+    with engine.connect() as conn:
+        closed = sorted(closed_months(conn))
+    print(f"\nMonths approved by the coordinator (final, closed): {len(closed)}: "
+          + ", ".join(f"{p} {m}" for p, m in closed))  # fmt: skip
     published = settings.published / published_on()
     print(f"\nIndicators: {published / 'indicator_values.xlsx'}")
     print(f"            {published / 'indicator_values.csv'}")
