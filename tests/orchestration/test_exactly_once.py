@@ -98,15 +98,14 @@ def _load_at_barrier(relative: str, barrier, delay: float, results) -> None:
     """A worker process: evaluate the file, wait for the other worker, then load it."""
     settings = tasks.Settings.from_env()
     engine = make_engine(settings.warehouse_url)
-    real = ingest.evaluate_file
+    real = ingest.finish_file
 
-    def evaluate_then_meet(*args, **kwargs):
-        evaluation = real(*args, **kwargs)
+    def meet_then_load(*args, **kwargs):  # evaluated: both workers load at the same moment
         barrier.wait(timeout=60)
         time.sleep(delay)
-        return evaluation
+        return real(*args, **kwargs)
 
-    ingest.evaluate_file = evaluate_then_meet
+    ingest.finish_file = meet_then_load
     outcome = process_file(relative, settings, engine, load_network(), KEY)
     results.put((relative, outcome.status))
     engine.dispose()

@@ -137,14 +137,14 @@ def test_a_month_outside_the_partners_project_is_rejected(settings, engine):
 def test_one_failing_file_does_not_stop_the_batch(settings, engine, monkeypatch):
     _drop(settings, "a_2016-03.xlsx", [beneficiary()])
     _drop(settings, "b_2016-03.xlsx", [beneficiary()], partner="asoc-bihor")
-    real = tasks.process_file
+    real = tasks.finish_file
 
-    def flaky(relative, *args):
-        if relative.endswith("a_2016-03.xlsx"):
+    def flaky(begun, *args):  # after both files' sheets were validated together
+        if begun.relative.endswith("a_2016-03.xlsx"):
             raise RuntimeError("disk hiccup")
-        return real(relative, *args)
+        return real(begun, *args)
 
-    monkeypatch.setattr(tasks, "process_file", flaky)
+    monkeypatch.setattr(tasks, "finish_file", flaky)
     results = {r["file"]: r for r in tasks.process_batch(tasks.find_batches()[0])}
     failed = results[short_id("TWAM/asoc-cluj/a_2016-03.xlsx")]
     assert failed["status"] == "rejected" and not failed["submissions"]
@@ -164,7 +164,7 @@ def test_an_unreachable_warehouse_fails_the_task_and_leaves_the_file_in_the_inbo
     def warehouse_down(*args):
         raise OperationalError("INSERT", {}, Exception("connection refused"))
 
-    monkeypatch.setattr(tasks, "process_file", warehouse_down)
+    monkeypatch.setattr(tasks, "finish_file", warehouse_down)
     with pytest.raises(OperationalError):
         tasks.process_batch(discover(settings))
     assert (settings.inbox / "TWAM/asoc-cluj/a_2016-03.xlsx").exists()

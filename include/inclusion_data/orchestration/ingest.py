@@ -11,6 +11,7 @@ import datetime as dt
 import logging
 import os
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -23,7 +24,14 @@ from inclusion_data.intake.reading import read_inspected
 from inclusion_data.intake.sealing import NameSeal
 from inclusion_data.quality.findings import WARNING, Finding, file_error
 from inclusion_data.settings import Settings
-from inclusion_data.submissions.evaluation import already_processed, evaluate_file, file_hash
+from inclusion_data.submissions.evaluation import (
+    Evaluation,
+    Steps,
+    already_processed,
+    evaluate_together,
+    evaluation_steps,
+    file_hash,
+)
 from inclusion_data.submissions.feedback import feedback_path, write_feedback_workbook
 from inclusion_data.submissions.file_report import write_file_report
 from inclusion_data.submissions.outcome import CURRENT, DUPLICATE, HELD, REJECTED, FileOutcome, short_id
@@ -104,7 +112,31 @@ def process_file(
 
     The outcome is decided once, and recorded in the transaction that loads the file's rows;
     filing the file and writing its report and feedback come after, and a run stopped in
-    between is completed from that record by the next one."""
+    between is completed from that record by the next one. (``process_batch`` does the same
+    for many files, their sheets validated together.)"""
+    begun = begin_file(relative, settings, engine, network, key)
+    if isinstance(begun, FileOutcome):
+        return begun
+    [(_, evaluation)] = evaluate_together([begun.steps])
+    if isinstance(evaluation, Exception):
+        raise evaluation
+    return finish_file(begun, evaluation, settings, engine)
+
+
+@dataclass
+class Begun:
+    """A file whose evaluation can start: its steps (``evaluation_steps``), not yet run."""
+
+    relative: str
+    seal: NameSeal
+    steps: Steps
+
+
+def begin_file(
+    relative: str, settings: Settings, engine: Engine, network: Network, key: bytes
+) -> FileOutcome | Begun:
+    """What is decided before a file is read: a refused name is set aside, a file recorded but
+    not filed (a stopped run) is filed from its record; any other file is to be evaluated."""
     path = settings.inbox / relative
     reason = unsafe_reason(relative)
     if reason:
@@ -128,10 +160,13 @@ def process_file(
         with engine.begin() as conn:
             mark_filed(conn, outcome, dt.datetime.now(dt.UTC), seal)
     project, partner = sender(relative)
-    evaluation = evaluate_file(
-        path, project, partner, network, key, history, source=relative, limits=settings.limits
-    )
-    outcome = evaluation.outcome
+    steps = evaluation_steps(path, project, partner, network, key, history, relative, settings.limits)
+    return Begun(relative, seal, steps)
+
+
+def finish_file(begun: Begun, evaluation: Evaluation, settings: Settings, engine: Engine) -> FileOutcome:
+    """Load (or hold) an evaluated file and file it with its answer."""
+    seal, outcome = begun.seal, evaluation.outcome
     now = dt.datetime.now(dt.UTC)
     outcome.stored_at = str(destination(settings, outcome, now).relative_to(settings.home))
     if not evaluation.records:  # nothing to record: filing it again decides the same

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -42,7 +43,7 @@ from inclusion_data.intake.periods import (
 from inclusion_data.intake.reading import HEADER_SEARCH_ROWS, read_inspected
 from inclusion_data.quality.checks import Context, apply_checks
 from inclusion_data.quality.findings import ERROR, WARNING, Finding, file_error
-from inclusion_data.quality.validation import validate_frame
+from inclusion_data.quality.validation import validate_frame, validate_frames
 from inclusion_data.settings import ReadingLimits
 from inclusion_data.submissions.nil_returns import declarations, findings_for_rows, has_template_headers
 from inclusion_data.submissions.outcome import (
@@ -216,6 +217,13 @@ class Evaluation:
     sheets: list[RawSheet] = field(default_factory=list)  # as read: the feedback is written from them
 
 
+# What an evaluation asks for before it can decide: each of its sheets validated by Great
+# Expectations (``quality.validation``). ``evaluation_steps`` yields the sheets and is sent
+# their findings, so that a batch of files can have its sheets validated together.
+Sheets = list[tuple[Dataset, pd.DataFrame]]
+Steps = Generator[Sheets, list[list[Finding]], "Evaluation"]
+
+
 def evaluate_file(
     path: Path,
     project: str | None,
@@ -229,6 +237,25 @@ def evaluate_file(
     """Read, check and validate a file sent by ``partner`` for ``project``. With a history, a
     file already processed is recognised as a duplicate. Nothing a file holds makes this raise: a file that
     cannot be read comes back rejected with the reason (``intake.guard``)."""
+    steps = evaluation_steps(path, project, partner, network, key, history, source, limits)
+    [(_, result)] = evaluate_together([steps])
+    if isinstance(result, Exception):  # not the file's doing (see evaluation_steps): the caller's
+        raise result
+    return result
+
+
+def evaluation_steps(
+    path: Path,
+    project: str | None,
+    partner: str | None,
+    network: Network,
+    key: bytes,
+    history: History | None = None,
+    source: str | None = None,
+    limits: ReadingLimits | None = None,
+) -> Steps:
+    """``evaluate_file`` as steps: yields the file's sheets to validate (at most once), is sent
+    their findings, and returns the evaluation."""
     limits = limits or ReadingLimits()
     outcome = FileOutcome(source or path.name, path.name, project, partner, None, "", ACCEPTED)
     evaluation = Evaluation(outcome, {}, [])
@@ -236,7 +263,7 @@ def evaluate_file(
         inspect(path, limits)  # before hashing: a link or an unreadable file is refused as such
         outcome.file_hash = file_hash(path)
         outcome.received = received = received_at(path)
-        _evaluate(path, outcome, received, history, network, key, evaluation, limits)
+        yield from _evaluate(path, outcome, received, history, network, key, evaluation, limits)
     except UnreadableFile as exc:
         outcome.findings.append(file_error(exc.rule, exc.message_en, exc.message_ro))
     if outcome.status != DUPLICATE and (
@@ -245,6 +272,57 @@ def evaluate_file(
     ):
         outcome.status = REJECTED
     return evaluation
+
+
+ROWS_TOGETHER = 20_000  # rows of a batch's sheets validated together at most: memory stays bounded
+
+
+def evaluate_together(
+    files: Iterable[Steps], max_rows: int = ROWS_TOGETHER
+) -> Iterator[tuple[int, Evaluation | Exception]]:
+    """Drive the evaluations of a batch of files, each (its index, its evaluation) as soon
+    as it is decided: the sheets they ask for are validated together, one Great Expectations
+    call per dataset for up to ``max_rows`` rows. What a file's own steps raise comes back in
+    its place, and the other files go on."""
+    waiting: list[tuple[int, Steps, Sheets]] = []
+    rows = 0
+    for i, steps in enumerate(files):
+        result = _step(steps, None)
+        if isinstance(result, list):  # its sheets, to validate
+            waiting.append((i, steps, result))
+            rows += sum(len(frame) for _, frame in result)
+            if rows >= max_rows:
+                yield from _validated(waiting)
+                waiting, rows = [], 0
+        else:
+            yield i, result
+    yield from _validated(waiting)
+
+
+def _step(steps: Steps, answer: list[list[Finding]] | None) -> Sheets | Evaluation | Exception:
+    try:
+        return next(steps) if answer is None else steps.send(answer)
+    except StopIteration as done:
+        return done.value
+    except Exception as exc:  # this file's failure, for the caller to set it aside
+        return exc
+
+
+def _validated(waiting: list[tuple[int, Steps, Sheets]]) -> Iterator[tuple[int, Evaluation | Exception]]:
+    places: dict[str, list[tuple[int, int]]] = {}  # dataset -> (waiting's index, sheet's index)
+    for w, (_, _, sheets) in enumerate(waiting):
+        for j, (dataset, _) in enumerate(sheets):
+            places.setdefault(dataset.name, []).append((w, j))
+    answers: list[list[list[Finding]]] = [[[] for _ in sheets] for _, _, sheets in waiting]
+    for name, where in places.items():
+        frames = [waiting[w][2][j][1] for w, j in where]
+        for (w, j), findings in zip(where, validate_frames(DATASETS[name], frames), strict=True):
+            answers[w][j] = findings
+    for (i, steps, _), answer in zip(waiting, answers, strict=True):
+        result = _step(steps, answer)
+        while isinstance(result, list):  # asked again (not how files are evaluated): alone
+            result = _step(steps, [validate_frame(dataset, frame) for dataset, frame in result])
+        yield i, result
 
 
 def _evaluate(
@@ -256,7 +334,7 @@ def _evaluate(
     key: bytes,
     evaluation: Evaluation,
     limits: ReadingLimits,
-) -> None:
+) -> Generator[Sheets, list[list[Finding]], None]:
     frames = evaluation.frames
     project, partner_code = outcome.project, outcome.partner
     if project is None:
@@ -340,10 +418,13 @@ def _evaluate(
         )
     partner = network.partners[partner_code]
     context = Context(partner.county, outcome.period, localities())
-    for dataset, sheet in dataset_sheets:
+    prepared = [(dataset, sheet, *prepare_sheet(dataset, sheet, context, key, partner_code))
+                for dataset, sheet in dataset_sheets]  # fmt: skip
+    validated = (yield [(dataset, frame) for dataset, _, _, frame in prepared]) if prepared else []
+    for (dataset, sheet, parsed, frame), found in zip(prepared, validated, strict=True):
         # the month's volume against the partner's other months is judged once the whole
         # run is loaded (``warehouse.volumes``): here it would depend on the batch order
-        frame, findings = evaluate_sheet(dataset, sheet, context, key, partner_code)
+        findings = located(parsed, found)
         findings += findings_for_rows(dataset, outcome.period, declared, sheet.name)
         frames[sheet.name] = frame
         _add(evaluation, dataset.name, sheet.name, len(frame), findings, ACCEPTED)
@@ -388,8 +469,21 @@ def evaluate_sheet(
 ) -> tuple[pd.DataFrame, list[Finding]]:
     """Parse, check and validate one sheet: the rows to load (no personal columns) and the
     findings, located at the partner's sheet, column and rows."""
+    parsed, frame = prepare_sheet(dataset, sheet, context, key, partner)
+    return frame, located(parsed, validate_frame(dataset, frame))
+
+
+def prepare_sheet(
+    dataset: Dataset, sheet: RawSheet, context: Context, key: bytes, partner: str
+) -> tuple[ParsedSheet, pd.DataFrame]:
+    """A sheet parsed and checked, as Great Expectations validates it."""
     parsed = parse_sheet(dataset, sheet)
-    frame = _prepare(parsed, context, key, partner)
-    findings = validate_frame(dataset, frame) + _unknown_headers(parsed)
+    return parsed, _prepare(parsed, context, key, partner)
+
+
+def located(parsed: ParsedSheet, validated: list[Finding]) -> list[Finding]:
+    """The sheet's findings (its suite's and its unknown headers) at the partner's sheet,
+    columns and rows."""
+    findings = validated + _unknown_headers(parsed)
     _locate(parsed, findings)
-    return frame, findings
+    return findings
