@@ -17,7 +17,7 @@ import numpy as np
 import pyarrow as pa
 from python_calamine import CalamineWorkbook
 
-from inclusion_data.intake import columns
+from inclusion_data.intake import columns, corner
 from inclusion_data.intake.guard import UnreadableFile, in_child, inspect, password_protected
 from inclusion_data.intake.parsing import MIN_HEADER_MATCHES, RawSheet, known_header_count, sheet_label
 from inclusion_data.intake.values import is_empty
@@ -59,23 +59,38 @@ def _read_workbook_or_refuse(path: Path) -> list[RawSheet]:
 
 def _read_workbook(path: Path) -> list[RawSheet]:
     reader = fastexcel.read_excel(path)
-    corners = CalamineWorkbook.from_path(str(path))
+    corners = CalamineWorkbook.from_path(str(path))  # opened only; a sheet is read when asked
     sheets = []
     for position, name in enumerate(reader.sheet_names, start=1):
-        corner = corners.get_sheet_by_name(name)
-        start = corner.start  # the used range's top-left cell; None when the sheet is empty
         label = sheet_label(name, position)  # a sheet named after a person is "#<position>"
-        if corner.height == 0 or start is None:
-            sheets.append(RawSheet(label, [], [], []))
-            continue
-        table = reader.load_sheet(name, header_row=None, dtypes="string").to_arrow()
-        top, left = start
+        loaded = reader.load_sheet(name, header_row=None, dtypes="string")
+        table = loaded.to_arrow()
         cells = [
             column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
             for column in table.columns
         ]
+        start = _start(path, name, loaded, cells)
+        if start is None:  # calamine says, reading the sheet again
+            found = corners.get_sheet_by_name(name)
+            if found.height == 0 or found.start is None:  # an empty sheet
+                sheets.append(RawSheet(label, [], [], []))
+                continue
+            start = found.start
+        top, left = start
         sheets.append(sheet_from_columns(label, cells, first_row=top + 1, first_column=left))
     return sheets
+
+
+def _start(path: Path, name: str, loaded, cells: list[pa.Array]) -> tuple[int, int] | None:
+    """The used range's top-left cell from the sheet's XML (``intake.corner``) and fastexcel,
+    when the two agree: the first cell with a value is on fastexcel's first row."""
+    columns_read = loaded.available_columns() if loaded.height else []
+    first = corner.first_cell(path, name)
+    if first is None or not columns_read:
+        return None
+    top, left = first[0], columns_read[0].absolute_index
+    at = first[1] - left
+    return (top, left) if 0 <= at < len(cells) and cells[at][0].is_valid else None
 
 
 def _decode(data: bytes) -> str:
