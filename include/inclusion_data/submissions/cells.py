@@ -29,10 +29,14 @@ def write_value(sheet: Worksheet, row: int, column: int, value: Any) -> Cell | M
     return cell
 
 
-def append_row(sheet: Worksheet, values: list[Any]) -> None:
-    row = sheet.max_row + 1 if sheet.max_row > 1 or sheet.cell(1, 1).value is not None else 1
+def append_row(sheet: Worksheet, values: list[Any], row: int | None = None) -> int:
+    """Write ``values`` on ``row`` (by default the first free one: ``max_row`` looks at every
+    cell, so a long sheet is written with its row numbers given) and return the row."""
+    if row is None:
+        row = sheet.max_row + 1 if sheet.max_row > 1 or sheet.cell(1, 1).value is not None else 1
     for column, value in enumerate(values, start=1):
         write_value(sheet, row, column, value)
+    return row
 
 
 def sheet_title(name: str, taken: set[str]) -> str:

@@ -18,6 +18,7 @@ from openpyxl.utils import get_column_letter
 
 from inclusion_data.intake.parsing import RawSheet
 from inclusion_data.quality.findings import ERROR, Finding
+from inclusion_data.submissions import bounds
 from inclusion_data.submissions.cells import append_row, sheet_title, write_value
 from inclusion_data.submissions.outcome import FileOutcome
 
@@ -72,7 +73,7 @@ def problem_cells(outcome: FileOutcome) -> dict[tuple[str, str], list[Finding]]:
 def write_feedback_workbook(sheets: list[RawSheet], outcome: FileOutcome, destination: Path) -> Path:
     """The partner's ``sheets`` (as evaluated) with the outcome's findings marked on them."""
     book, titles = _partner_sheets(sheets)
-    for (sheet_name, cell_name), findings in problem_cells(outcome).items():
+    for (sheet_name, cell_name), findings in bounds.marked(problem_cells(outcome)).items():
         if sheet_name not in titles:
             continue
         cell = book[titles[sheet_name]][cell_name]
@@ -81,11 +82,10 @@ def write_feedback_workbook(sheets: list[RawSheet], outcome: FileOutcome, destin
         text = "\n".join(f"[{f.severity}] {f.message_ro}\n{f.message_en}" for f in findings)
         cell.comment = Comment(text, "inclusion-data", width=320, height=40 + 40 * len(findings))
     errors = book.create_sheet(ERRORS_SHEET, 0)
-    append_row(errors, list(HEADER))
+    line = append_row(errors, list(HEADER))
     for finding in [*outcome.findings, *(f for fs in outcome.sheet_findings.values() for f in fs)]:
-        rows: list[int | None] = [*finding.rows] or [None]  # one line for a finding without rows
-        for row in rows:
-            append_row(
+        for row in bounds.listed_rows(finding.rows):
+            line = append_row(
                 errors,
                 [
                     finding.severity,
@@ -97,9 +97,10 @@ def write_feedback_workbook(sheets: list[RawSheet], outcome: FileOutcome, destin
                     finding.message_ro,
                     finding.message_en,
                 ],
+                line + 1,
             )
             if finding.severity in FILLS:
-                errors.cell(row=errors.max_row, column=1).fill = FILLS[finding.severity]
+                errors.cell(row=line, column=1).fill = FILLS[finding.severity]
     for index, width in enumerate([12, 16, 8, 10, 24, 26, 60, 60], start=1):
         errors.column_dimensions[get_column_letter(index)].width = width
     for cell in errors[1]:

@@ -13,6 +13,8 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from inclusion_data.quality.findings import compact_rows
+from inclusion_data.submissions import bounds
+from inclusion_data.submissions.feedback import problem_cells
 from inclusion_data.submissions.outcome import NIL, NIL_LABEL, FileOutcome
 
 _templates = Environment(
@@ -33,6 +35,7 @@ def write_file_report(outcome: FileOutcome, stored: Path, received: dt.datetime)
             rows=compact_rows,
             nil=NIL,
             nil_label=" / ".join(NIL_LABEL),
+            unmarked=bounds.unmarked_note(len(problem_cells(outcome))),
         ),
         "utf-8",
     )
