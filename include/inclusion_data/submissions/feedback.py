@@ -12,14 +12,18 @@ from collections import defaultdict
 from pathlib import Path
 
 import openpyxl
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import Cell
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from inclusion_data.intake.parsing import RawSheet
 from inclusion_data.quality.findings import ERROR, Finding
 from inclusion_data.submissions import bounds
-from inclusion_data.submissions.cells import append_row, sheet_title, write_value
+from inclusion_data.submissions.cells import sheet_title, streamed
 from inclusion_data.submissions.outcome import FileOutcome
 
 ERRORS_SHEET = "Erori - Errors"  # Excel forbids "/" in sheet names
@@ -40,23 +44,47 @@ def feedback_path(stored: Path) -> Path:
     return stored.with_name(stored.name + ".feedback.xlsx")
 
 
-def _partner_sheets(sheets: list[RawSheet]) -> tuple[openpyxl.Workbook, dict[str, str]]:
+def _marked_cell(sheet: WriteOnlyWorksheet, value: object, findings: list[Finding]) -> Cell:
+    cell = streamed(sheet, value)
+    if not isinstance(cell, Cell):
+        cell = WriteOnlyCell(sheet, cell)
+    worst = ERROR if any(f.severity == ERROR for f in findings) else "warning"
+    cell.fill = FILLS[worst]
+    text = "\n".join(f"[{f.severity}] {f.message_ro}\n{f.message_en}" for f in findings)
+    cell.comment = Comment(text, "inclusion-data", width=320, height=40 + 40 * len(findings))
+    return cell
+
+
+def _partner_sheets(book: openpyxl.Workbook, sheets: list[RawSheet], marks: dict) -> None:
     """The partner's sheets rebuilt from what was read, every cell where the partner had it,
-    values as data: a formula or macro in the partner's file never comes back. Returns the
-    workbook and each sheet's title in it (a title Excel refuses is made safe)."""
-    book = openpyxl.Workbook()
-    if book.active is not None:
-        book.remove(book.active)
-    titles: dict[str, str] = {}
+    values as data: a formula or macro in the partner's file never comes back; the ``marks``
+    (``problem_cells``) coloured and commented. Written row by row (a write-only workbook:
+    a cell object only where needed); a title Excel refuses is made safe."""
+    cells: dict[str, dict[int, dict[int, list[Finding]]]] = defaultdict(lambda: defaultdict(dict))
+    for (sheet_name, name), findings in marks.items():
+        letters, number = coordinate_from_string(name)
+        cells[sheet_name][number][column_index_from_string(letters)] = findings
+    titles: set[str] = {ERRORS_SHEET}
     for raw in sheets:
-        title = titles[raw.name] = sheet_title(raw.name, set(titles.values()) | {ERRORS_SHEET})
+        title = sheet_title(raw.name, titles)
+        titles.add(title)
         sheet = book.create_sheet(title)
-        for position, header in enumerate(raw.headers):
-            write_value(sheet, raw.header_row, raw.first_column + position + 1, header)
-        for number, row in zip(raw.row_numbers, raw.rows, strict=True):
-            for position, value in enumerate(row):
-                write_value(sheet, number, raw.first_column + position + 1, value)
-    return book, titles
+        lines: dict[int, list] = dict(zip(raw.row_numbers, raw.rows, strict=True))
+        if raw.headers:
+            lines[raw.header_row] = list(raw.headers)
+        marked = cells.get(raw.name, {})
+        written = 0
+        for number in sorted(lines.keys() | marked.keys()):
+            for _ in range(number - written - 1):  # a blank row of the partner's
+                sheet.append([])
+            row = lines.get(number, [])
+            values = [None] * raw.first_column + [streamed(sheet, v) for v in row]
+            for column, findings in marked.get(number, {}).items():
+                at = column - raw.first_column - 1
+                values += [None] * (column - len(values))
+                values[column - 1] = _marked_cell(sheet, row[at] if 0 <= at < len(row) else None, findings)
+            sheet.append(values)
+            written = number
 
 
 def problem_cells(outcome: FileOutcome) -> dict[tuple[str, str], list[Finding]]:
@@ -72,22 +100,23 @@ def problem_cells(outcome: FileOutcome) -> dict[tuple[str, str], list[Finding]]:
 
 def write_feedback_workbook(sheets: list[RawSheet], outcome: FileOutcome, destination: Path) -> Path:
     """The partner's ``sheets`` (as evaluated) with the outcome's findings marked on them."""
-    book, titles = _partner_sheets(sheets)
-    for (sheet_name, cell_name), findings in bounds.marked(problem_cells(outcome)).items():
-        if sheet_name not in titles:
-            continue
-        cell = book[titles[sheet_name]][cell_name]
-        worst = ERROR if any(f.severity == ERROR for f in findings) else "warning"
-        cell.fill = FILLS[worst]
-        text = "\n".join(f"[{f.severity}] {f.message_ro}\n{f.message_en}" for f in findings)
-        cell.comment = Comment(text, "inclusion-data", width=320, height=40 + 40 * len(findings))
-    errors = book.create_sheet(ERRORS_SHEET, 0)
-    line = append_row(errors, list(HEADER))
+    book = openpyxl.Workbook(write_only=True)
+    errors = book.create_sheet(ERRORS_SHEET)  # the first sheet
+    for index, width in enumerate([12, 16, 8, 10, 24, 26, 60, 60], start=1):
+        errors.column_dimensions[get_column_letter(index)].width = width
+    errors.freeze_panes = "A2"
+    header = []
+    for text in HEADER:
+        cell = WriteOnlyCell(errors, text)
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(wrap_text=True)
+        header.append(cell)
+    errors.append(header)
     for finding in [*outcome.findings, *(f for fs in outcome.sheet_findings.values() for f in fs)]:
         for row in bounds.listed_rows(finding.rows):
-            line = append_row(
-                errors,
-                [
+            line = [
+                streamed(errors, value)
+                for value in [
                     finding.severity,
                     finding.sheet,
                     row,
@@ -96,17 +125,12 @@ def write_feedback_workbook(sheets: list[RawSheet], outcome: FileOutcome, destin
                     finding.rule,
                     finding.message_ro,
                     finding.message_en,
-                ],
-                line + 1,
-            )
+                ]
+            ]
             if finding.severity in FILLS:
-                errors.cell(row=line, column=1).fill = FILLS[finding.severity]
-    for index, width in enumerate([12, 16, 8, 10, 24, 26, 60, 60], start=1):
-        errors.column_dimensions[get_column_letter(index)].width = width
-    for cell in errors[1]:
-        cell.font = Font(bold=True)
-        cell.alignment = Alignment(wrap_text=True)
-    errors.freeze_panes = "A2"
-    book.active = 0
+                line[0] = WriteOnlyCell(errors, finding.severity)
+                line[0].fill = FILLS[finding.severity]
+            errors.append(line)
+    _partner_sheets(book, sheets, bounds.marked(problem_cells(outcome)))
     book.save(destination)
     return destination
