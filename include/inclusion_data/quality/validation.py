@@ -72,7 +72,9 @@ def validate_frame(dataset: Dataset, frame: pd.DataFrame) -> list[Finding]:
     """Findings of every failed expectation, pointing at the contract field and rows."""
     result = (
         _batch_definition()
-        .get_batch(batch_parameters={"dataframe": frame})
+        # the row numbers as the frame's named index: GX then hands them back as one list,
+        # where as a column it looks each failing row's number up one by one
+        .get_batch(batch_parameters={"dataframe": frame.set_index(ROW)})
         .validate(_suite(dataset.name), result_format=RESULT_FORMAT)
     )
     findings = []
