@@ -132,8 +132,11 @@ def sheet_from_columns(name: str, cells: list[pa.Array], first_row: int, first_c
     header_at, headers = found
     start = 0 if headers is None else header_at + 1
     kept = np.flatnonzero(filled[start:]) + start
-    taken = pa.array(kept, type=pa.int64())
-    data = [column.take(taken) for column in cells]
+    if len(kept) and kept[-1] - kept[0] + 1 == len(kept):  # no blank row among them: a slice
+        data = [column.slice(int(kept[0]), len(kept)) for column in cells]
+    else:
+        taken = pa.array(kept, type=pa.int64())
+        data = [column.take(taken) for column in cells]
     numbers = (kept + first_row).tolist()
     if headers is None:
         return RawSheet(
