@@ -9,7 +9,7 @@ PY := .venv/bin/python
 HOST ?= 127.0.0.1
 PORTAL_PORT ?= 8000
 
-.PHONY: demo test test-fast lint up bench suites docs migration clean help
+.PHONY: demo test test-fast lint up bench bench-big suites docs migration clean help
 
 help:
 	@echo "make demo       sample files -> Airflow DAG runs -> warehouse, reports, indicators (var/)"
@@ -18,6 +18,7 @@ help:
 	@echo "make lint       ruff check, ruff format --check, mypy (import layers are a test: tests/test_layers.py)"
 	@echo "make up         the portal (http://127.0.0.1:8000) beside Airflow standalone (UI on :8080); Ctrl-C stops both"
 	@echo "make bench      ingest throughput and memory, reader comparison (figures printed)"
+	@echo "make bench-big  one 200k-row file stage by stage against the reader's floor (BENCH_ARGS=\"--rows 1000000 --json f.json\")"
 	@echo "make suites     regenerate expectations/*.json from the dataset contracts"
 	@echo "make docs       regenerate the README's dataset and indicator tables"
 	@echo "make migration m=\"what changed\"  new Alembic migration from the schema"
@@ -55,6 +56,9 @@ up: .venv/.installed
 
 bench: .venv/.installed
 	$(PY) benchmarks/ingest.py $(BENCH_ARGS)
+
+bench-big: .venv/.installed
+	$(PY) benchmarks/big_file.py $(BENCH_ARGS)
 
 suites: .venv/.installed
 	$(PY) -m inclusion_data.quality.suites

@@ -121,3 +121,23 @@ def test_yes_no_values(typed, expected):
 
 def test_an_unknown_vocabulary_value_is_kept_for_the_allowed_values_rule():
     assert _parse(VOLUNTEERS, {"Rol": "Dans popular"})["role"] == "Dans popular"
+
+
+def test_an_iso_date_reads_as_the_formats_in_turn_would():
+    import datetime as dt
+
+    from inclusion_data.intake import values
+
+    def by_formats(text):
+        for fmt in values._DATE_FORMATS:
+            try:
+                return dt.datetime.strptime(text, fmt).date()
+            except ValueError:
+                continue
+        return None
+
+    texts = ["2016-03-14", "2016-02-29", "2015-02-29", "2016-13-01", "2016-00-10", "0000-01-01", "0001-01-01"]
+    texts += ["9999-12-31", "1984-07-24", "2016-04-31", "1900-02-29", "2000-02-29"]
+    for text in texts:
+        assert values.parse_date(text) == by_formats(text), text
+        assert values.parse_date(text + " 00:00:00") == by_formats(text), text

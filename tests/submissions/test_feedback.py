@@ -5,6 +5,7 @@ import datetime as dt
 import openpyxl
 import pandas as pd
 
+from inclusion_data.contracts.labels import Labels
 from inclusion_data.contracts.network import load_network
 from inclusion_data.orchestration.ingest import discover, process_file
 from inclusion_data.submissions.feedback import errors_sheet
@@ -98,3 +99,33 @@ def test_the_pipeline_leaves_feedback_next_to_a_rejected_file(settings, engine):
     assert outcome.status == "rejected" and outcome.feedback.endswith(".feedback.xlsx")
     assert _marked(settings.home / outcome.feedback)[1] == EXPECTED
     assert (settings.home / outcome.stored_at).exists()
+
+
+def test_a_file_flagged_beyond_the_bounds_marks_the_first_cells_and_lists_every_row(
+    settings, engine, monkeypatch
+):
+    from inclusion_data.submissions import bounds
+
+    monkeypatch.setattr(bounds, "MAX_MARKED_CELLS", 3)
+    monkeypatch.setattr(bounds, "MAX_LISTED_ROWS", 2)
+    monkeypatch.setattr(bounds, "_ROWS_PER_LINE", 2)
+    rows = [beneficiary(cnp=BAD_CNP, service_date=dt.date(2016, 3, d)) for d in (2, 3, 4)]  # rows 2-4
+    rows += [beneficiary(sessions=25)]  # row 5: K (warning)
+    rows += [beneficiary(cnp=BAD_CNP, service_date=dt.date(2016, 3, d)) for d in (5, 6, 7)]  # rows 6-8
+    _file(settings.inbox, rows)
+    [outcome] = [process_file(r, settings, engine, load_network(), b"k") for r in discover(settings)]
+    _, marked = _marked(settings.home / outcome.feedback)
+    assert marked == {
+        ("Beneficiari", "A2"): "error",
+        ("Beneficiari", "A3"): "error",
+        ("Beneficiari", "A4"): "error",
+    }
+    listed = pd.read_excel(settings.home / outcome.feedback, sheet_name=errors_sheet("ro"))
+    lines = [
+        str(r)
+        for rule, r in zip(listed.iloc[:, 5], listed.iloc[:, 2], strict=True)
+        if rule == Labels("ro").rule("cnp_valid")
+    ]
+    assert lines == ["2", "3", "4, 6", "7–8"]  # the first two one per line, the rest two rows a line
+    report = (settings.home / outcome.report).read_text("utf-8")
+    assert "colorează primele 3 celule cu probleme (întâi erorile); alte 4 sunt enumerate" in report

@@ -7,29 +7,66 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 from openpyxl.utils import get_column_letter
 
-from inclusion_data.contracts.datasets import DATASETS, Dataset, Kind
+from inclusion_data.contracts.datasets import DATASETS, Dataset, Field, Kind
 from inclusion_data.contracts.text import fold
 from inclusion_data.contracts.vocabularies import vocabulary
-from inclusion_data.intake import values
+from inclusion_data.intake import columns, values
 
 ROW = "_row"  # the record's row number in the partner's sheet (1-based, as Excel shows it)
 FORMAT_FLAG = "__format__{}"  # True where the cell is empty or could be read as its type
 
 
-@dataclass(frozen=True)
 class RawSheet:
-    """A sheet as read from a file: header cells, data rows and their spreadsheet row numbers."""
+    """A sheet as read from a file: header cells, data rows and their spreadsheet row numbers.
 
-    name: str
-    headers: list[str]
-    rows: list[list[object]]
-    row_numbers: list[int]
-    first_column: int = 0  # 0-based position of the header row's first cell (B = 1)
-    header_row: int = 1  # the header row's number in the sheet
-    header_found: bool = True  # False: no row names enough template columns (rows = every row)
+    A workbook's sheet is kept as its columns (Arrow arrays of text, one per position,
+    ``columns``), as the reader hands them; ``rows`` are built from them only when asked for
+    (the feedback workbook, the Info sheet). A CSV's or a test's sheet is given as rows."""
+
+    def __init__(
+        self,
+        name: str,
+        headers: list[str],
+        rows: list[list[object]] | None = None,
+        row_numbers: list[int] | None = None,
+        first_column: int = 0,  # 0-based position of the header row's first cell (B = 1)
+        header_row: int = 1,  # the header row's number in the sheet
+        header_found: bool = True,  # False: no row names enough template columns (rows = every row)
+        *,
+        columns: list[pa.Array] | None = None,  # the data rows' cells by position, instead of rows
+    ):
+        self.name, self.headers = name, headers
+        self.row_numbers = row_numbers if row_numbers is not None else []
+        self.first_column, self.header_row, self.header_found = first_column, header_row, header_found
+        self._rows, self._columns = rows, columns
+        if rows is None and columns is None:
+            self._rows = []
+
+    @property
+    def row_count(self) -> int:
+        return len(self.row_numbers)
+
+    @property
+    def rows(self) -> list[list[object]]:
+        if self._rows is None:
+            assert self._columns is not None
+            self._rows = [list(r) for r in zip(*(c.to_pylist() for c in self._columns), strict=True)]
+            if not self._columns:
+                self._rows = [[] for _ in self.row_numbers]
+        return self._rows
+
+    def column(self, position: int) -> columns.Cells:
+        """The cells of one column position, one per data row (None beyond a short row)."""
+        if self._columns is not None:
+            if position < len(self._columns):
+                return self._columns[position]
+            return pa.nulls(self.row_count, pa.string())
+        return [row[position] if position < len(row) else None for row in self.rows]
 
 
 @dataclass(frozen=True)
@@ -177,7 +214,29 @@ def _parse_code(vocabulary_name: str) -> Callable[[object], str | None]:
     return parse
 
 
+def _field_columns(f: Field, cells: columns.Distinct, data: dict[str, np.ndarray]) -> None:
+    """A field's typed column (and its format flags), each distinct cell parsed once."""
+    raw = cells.values
+    if f.kind is Kind.CODE:
+        data[f.name] = cells.map(_parse_code(f.vocabulary_name))
+        return
+    parsed: list[object]
+    if f.kind is Kind.BIRTH:
+        births = [values.parse_birth(c) for c in raw]
+        data[f.name] = cells.broadcast([b[0] if b else None for b in births])
+        data["birth_year"] = cells.broadcast([b[1] if b else None for b in births])
+        parsed = list(births)
+    else:
+        parsed = [_PARSERS[f.kind](c) for c in raw]
+        data[f.name] = cells.broadcast(parsed)
+    if f.typed:
+        readable = [values.is_empty(c) or p is not None for c, p in zip(raw, parsed, strict=True)]
+        data[FORMAT_FLAG.format(f.name)] = cells.broadcast(readable, bool)
+
+
 def parse_sheet(dataset: Dataset, raw: RawSheet) -> ParsedSheet:
+    """The sheet in the contract's columns, typed column by column: headers are matched once,
+    and each distinct cell of a column is parsed once (``intake.columns``)."""
     positions, ignored = match_headers(dataset, raw.headers)
     ignored_columns = [
         SourceColumn(
@@ -186,40 +245,25 @@ def parse_sheet(dataset: Dataset, raw: RawSheet) -> ParsedSheet:
         )
         for p in ignored
     ]
-    data: dict[str, Sequence[object]] = {ROW: raw.row_numbers}
-    columns: dict[str, SourceColumn] = {}
+    count = raw.row_count
+    data: dict[str, np.ndarray] = {ROW: np.asarray(raw.row_numbers, dtype=np.int64)}
+    found: dict[str, SourceColumn] = {}
     missing = []
+    empty = columns.Distinct([None], np.zeros(count, dtype=np.int64))
     for f in dataset.fields:
-        cells: list[object]
         if f.name not in positions:
             if f.required:
                 missing.append(f.name)  # left out so that the column-exists rule fails
                 continue
-            cells = [None] * len(raw.rows)
+            cells = empty
         else:
             position = positions[f.name]
-            columns[f.name] = SourceColumn(
+            found[f.name] = SourceColumn(
                 str(raw.headers[position]), get_column_letter(raw.first_column + position + 1)
             )
-            cells = [row[position] if position < len(row) else None for row in raw.rows]
-        if f.kind is Kind.CODE:
-            data[f.name] = [_parse_code(f.vocabulary_name)(c) for c in cells]
-            continue
-        parsed: Sequence[object]
-        if f.kind is Kind.BIRTH:
-            births = [values.parse_birth(c) for c in cells]
-            data[f.name] = [b[0] if b else None for b in births]
-            data["birth_year"] = [b[1] if b else None for b in births]
-            parsed = births
-        else:
-            parsed = [_PARSERS[f.kind](c) for c in cells]
-            data[f.name] = parsed
-        if f.typed:
-            data[FORMAT_FLAG.format(f.name)] = [
-                values.is_empty(c) or p is not None for c, p in zip(cells, parsed, strict=True)
-            ]
-    frame = pd.DataFrame({k: pd.Series(v, dtype=object) for k, v in data.items()})
-    frame[ROW] = frame[ROW].astype("int64")
-    for name in [c for c in frame.columns if c.startswith("__format__")]:
-        frame[name] = frame[name].astype(bool)
-    return ParsedSheet(dataset, raw.name, frame, columns, ignored_columns, missing)
+            cells = columns.distinct(raw.column(position))
+        _field_columns(f, cells, data)
+    frame = pd.DataFrame(
+        {k: pd.Series(v, dtype=v.dtype if v.dtype == bool or k == ROW else object) for k, v in data.items()}
+    )
+    return ParsedSheet(dataset, raw.name, frame, found, ignored_columns, missing)

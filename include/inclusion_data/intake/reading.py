@@ -13,8 +13,11 @@ import io
 from pathlib import Path
 
 import fastexcel
+import numpy as np
+import pyarrow as pa
 from python_calamine import CalamineWorkbook
 
+from inclusion_data.intake import columns, corner
 from inclusion_data.intake.guard import UnreadableFile, in_child, inspect, password_protected
 from inclusion_data.intake.parsing import MIN_HEADER_MATCHES, RawSheet, known_header_count, sheet_label
 from inclusion_data.intake.values import is_empty
@@ -56,20 +59,38 @@ def _read_workbook_or_refuse(path: Path) -> list[RawSheet]:
 
 def _read_workbook(path: Path) -> list[RawSheet]:
     reader = fastexcel.read_excel(path)
-    corners = CalamineWorkbook.from_path(str(path))
+    corners = CalamineWorkbook.from_path(str(path))  # opened only; a sheet is read when asked
     sheets = []
     for position, name in enumerate(reader.sheet_names, start=1):
-        corner = corners.get_sheet_by_name(name)
-        start = corner.start  # the used range's top-left cell; None when the sheet is empty
         label = sheet_label(name, position)  # a sheet named after a person is "#<position>"
-        if corner.height == 0 or start is None:
-            sheets.append(RawSheet(label, [], [], []))
-            continue
-        table = reader.load_sheet(name, header_row=None, dtypes="string").to_arrow()
-        rows = [list(r) for r in zip(*(column.to_pylist() for column in table.columns), strict=True)]
+        loaded = reader.load_sheet(name, header_row=None, dtypes="string")
+        table = loaded.to_arrow()
+        cells = [
+            column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+            for column in table.columns
+        ]
+        start = _start(path, name, loaded, cells)
+        if start is None:  # calamine says, reading the sheet again
+            found = corners.get_sheet_by_name(name)
+            if found.height == 0 or found.start is None:  # an empty sheet
+                sheets.append(RawSheet(label, [], [], []))
+                continue
+            start = found.start
         top, left = start
-        sheets.append(sheet_from_rows(label, rows, first_row=top + 1, first_column=left))
+        sheets.append(sheet_from_columns(label, cells, first_row=top + 1, first_column=left))
     return sheets
+
+
+def _start(path: Path, name: str, loaded, cells: list[pa.Array]) -> tuple[int, int] | None:
+    """The used range's top-left cell from the sheet's XML (``intake.corner``) and fastexcel,
+    when the two agree: the first cell with a value is on fastexcel's first row."""
+    columns_read = loaded.available_columns() if loaded.height else []
+    first = corner.first_cell(path, name)
+    if first is None or not columns_read:
+        return None
+    top, left = first[0], columns_read[0].absolute_index
+    at = first[1] - left
+    return (top, left) if 0 <= at < len(cells) and cells[at][0].is_valid else None
 
 
 def _decode(data: bytes) -> str:
@@ -91,26 +112,68 @@ def _read_csv(path: Path) -> RawSheet:
     return sheet_from_rows(sheet_label(path.stem, 1), rows, first_row=1, first_column=0)
 
 
+def _filled(cells: pa.Array) -> np.ndarray:
+    """Per row, whether the cell holds something (``values.is_empty`` once per distinct cell)."""
+    return columns.distinct(cells).map(lambda c: not is_empty(c), bool)
+
+
+def sheet_from_columns(name: str, cells: list[pa.Array], first_row: int, first_column: int) -> RawSheet:
+    """``sheet_from_rows`` for a sheet read as columns (a workbook's, from Arrow): the header
+    row is looked for in the first rows alone, and the blank rows are dropped column-wise, so
+    the sheet stays columnar."""
+    height = len(cells[0]) if cells else 0
+    top = [list(r) for r in zip(*(c.slice(0, HEADER_SEARCH_ROWS).to_pylist() for c in cells), strict=True)]
+    found = _header(top)
+    if found is None:
+        return RawSheet(name, [], [], [], first_column)
+    filled = np.zeros(height, dtype=bool)
+    for column in cells:
+        filled |= _filled(column)
+    header_at, headers = found
+    start = 0 if headers is None else header_at + 1
+    kept = np.flatnonzero(filled[start:]) + start
+    if len(kept) and kept[-1] - kept[0] + 1 == len(kept):  # no blank row among them: a slice
+        data = [column.slice(int(kept[0]), len(kept)) for column in cells]
+    else:
+        taken = pa.array(kept, type=pa.int64())
+        data = [column.take(taken) for column in cells]
+    numbers = (kept + first_row).tolist()
+    if headers is None:
+        return RawSheet(
+            name, [], None, numbers, first_column, first_row - 1, header_found=False, columns=data
+        )
+    return RawSheet(name, headers, None, numbers, first_column, first_row + header_at, columns=data)
+
+
+def _header(top: list[list[object]]) -> tuple[int, list[str] | None] | None:
+    """Of a sheet's first rows: None when all are blank; else the header row's position and
+    its cells, or (0, None) when no row names enough contract columns."""
+    candidates = [
+        (known_header_count(row), -i) for i, row in enumerate(top) if any(not is_empty(c) for c in row)
+    ]
+    if not candidates:
+        return None
+    if max(candidates)[0] < MIN_HEADER_MATCHES:
+        return 0, None
+    header_at = -max(candidates)[1]
+    return header_at, ["" if is_empty(c) else str(c).strip() for c in top[header_at]]
+
+
 def sheet_from_rows(name: str, rows: list[list[object]], first_row: int, first_column: int) -> RawSheet:
     """Find the header row (the one naming most contract columns, at least
     ``MIN_HEADER_MATCHES``) and keep the data rows below it with their spreadsheet row
     numbers; blank rows are dropped. Without such a row nothing is taken for the header:
     every row is data and ``header_found`` is False."""
-    candidates = [
-        (known_header_count(row), -i)
-        for i, row in enumerate(rows[:HEADER_SEARCH_ROWS])
-        if any(not is_empty(c) for c in row)
-    ]
-    if not candidates:
+    found = _header(rows[:HEADER_SEARCH_ROWS])
+    if found is None:
         return RawSheet(name, [], [], [], first_column)
-    if max(candidates)[0] < MIN_HEADER_MATCHES:
+    header_at, headers = found
+    if headers is None:
         kept = [(first_row + i, row) for i, row in enumerate(rows) if any(not is_empty(c) for c in row)]
         numbers = [n for n, _ in kept]
         return RawSheet(
             name, [], [r for _, r in kept], numbers, first_column, first_row - 1, header_found=False
         )
-    header_at = -max(candidates)[1]
-    headers = ["" if is_empty(c) else str(c).strip() for c in rows[header_at]]
     data, numbers = [], []
     for offset, row in enumerate(rows[header_at + 1 :], start=header_at + 1):
         if any(not is_empty(c) for c in row):

@@ -17,6 +17,7 @@ _EXCEL_EPOCH = dt.date(1899, 12, 30)
 _DATE_FORMATS = ("%d.%m.%Y", "%d/%m/%Y", "%d-%m-%Y", "%Y-%m-%d", "%Y.%m.%d", "%d.%m.%y")
 _SPACES = re.compile(r"[\s\u00a0\u202f]+")
 _SERIAL = re.compile(r"[1-9]\d{4}(\.0+)?")
+_ISO = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def is_empty(value: object) -> bool:
@@ -51,6 +52,11 @@ def parse_date(value: object) -> dt.date | None:
         # "42443": five digits are an Excel day number (1927-2173), never a day, month or year
         return parse_date(float(text))
     text = text.split(" ")[0].split("T")[0]  # drop a time part: "2016-03-14 00:00:00"
+    if _ISO.fullmatch(text):  # how a reader gives a date cell: only "%Y-%m-%d" can read it
+        try:
+            return dt.date.fromisoformat(text)
+        except ValueError:
+            return None
     for fmt in _DATE_FORMATS:
         try:
             return dt.datetime.strptime(text, fmt).date()

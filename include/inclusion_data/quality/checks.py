@@ -10,11 +10,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
-from stdnum.ro import cnp as stdnum_cnp
 
 from inclusion_data.contracts.datasets import Check, Dataset, Field, Kind
+from inclusion_data.intake import columns
 from inclusion_data.intake.localities import Localities
+from inclusion_data.quality import cnp
 
 CHECK_FLAG = "__check__{}"
 
@@ -64,19 +66,17 @@ def all_checks(dataset: Dataset) -> tuple[Check, ...]:
     )
 
 
-def _values(frame: pd.DataFrame, name: str) -> list:
-    """A column's values as a plain list, None for missing (absent column, NaN)."""
+def _column(frame: pd.DataFrame, name: str) -> np.ndarray:
+    """A column's values as an object array, None for missing (absent column, NaN)."""
     if name not in frame:
-        return [None] * len(frame)
-    return [None if v is None or (isinstance(v, float) and v != v) else v for v in frame[name]]
+        return np.full(len(frame), None, dtype=object)
+    return columns.missing_as_none(frame[name])
 
 
-def _flags(frame: pd.DataFrame, values: list[bool]) -> pd.Series:
-    return pd.Series(values, index=frame.index, dtype=bool)
-
-
-def cnp_is_valid(value: str) -> bool:
-    return stdnum_cnp.is_valid(value)
+def _rule(frame: pd.DataFrame, passes: Callable[..., bool], *names: str) -> pd.Series:
+    """``passes(*values)`` per row, over the named columns: once per distinct combination."""
+    flags = columns.per_row(passes, *(_column(frame, n) for n in names), dtype=bool)
+    return pd.Series(flags, index=frame.index, dtype=bool)
 
 
 def cnp_sex(value: str) -> str | None:
@@ -88,99 +88,66 @@ def cnp_sex(value: str) -> str | None:
     return None if digit == 9 else ("M" if digit % 2 else "F")
 
 
-def _valid_cnps(frame: pd.DataFrame) -> list[str | None]:
-    return [v if v is not None and cnp_is_valid(v) else None for v in _values(frame, "cnp")]
+CNP_BORN = "__cnp_born__"  # the birth date of a valid CNP, else None: while the checks run
+
+
+def _cnp_births(frame: pd.DataFrame) -> np.ndarray:
+    """Each row's valid CNP's birth date (``quality.cnp``), once per distinct CNP."""
+    codes, uniques = pd.factorize(_column(frame, "cnp"), use_na_sentinel=True)
+    births = columns.Distinct([], codes.astype(np.int64) + 1)
+    return births.broadcast([None, *cnp.birth_dates(list(uniques))])
 
 
 def _identifier_present(frame, context):
-    return _flags(
-        frame,
-        [
-            c is not None or p is not None
-            for c, p in zip(_values(frame, "cnp"), _values(frame, "person_code"), strict=True)
-        ],
-    )
+    return _rule(frame, lambda c, p: c is not None or p is not None, "cnp", "person_code")
 
 
 def _cnp_valid(frame, context):
-    return _flags(frame, [v is None or cnp_is_valid(v) for v in _values(frame, "cnp")])
+    return _rule(frame, lambda c, born: c is None or born is not None, "cnp", CNP_BORN)
 
 
 def _cnp_matches_sex(frame, context):
-    return _flags(
-        frame,
-        [
-            c is None or s is None or cnp_sex(c) in (None, s)
-            for c, s in zip(_valid_cnps(frame), _values(frame, "sex"), strict=True)
-        ],
-    )
+    def matches(cnp, born, sex):
+        return born is None or sex is None or cnp_sex(cnp) in (None, sex)
+
+    return _rule(frame, matches, "cnp", CNP_BORN, "sex")
 
 
 def _cnp_matches_birth(frame, context):
-    def matches(cnp, date, year):
-        if cnp is None:
+    def matches(born, date, year):
+        if born is None:
             return True
-        born = stdnum_cnp.get_birth_date(cnp)
         return date == born if date is not None else year is None or year == born.year
 
-    return _flags(
-        frame,
-        [
-            matches(c, d, y)
-            for c, d, y in zip(
-                _valid_cnps(frame), _values(frame, "birth_date"), _values(frame, "birth_year"), strict=True
-            )
-        ],
-    )
+    return _rule(frame, matches, CNP_BORN, "birth_date", "birth_year")
 
 
 def _locality_in_county(frame, context):
-    return _flags(
-        frame,
-        [
-            name is None or code is not None
-            for name, code in zip(_values(frame, "locality"), _values(frame, "locality_siruta"), strict=True)
-        ],
-    )
+    return _rule(frame, lambda name, code: name is None or code is not None, "locality", "locality_siruta")
 
 
 def _child_is_minor(frame, context):
     year, _ = context.month
-    return _flags(
+    return _rule(
         frame,
-        [
-            group != "child_at_risk" or born is None or year - born <= 18
-            for group, born in zip(
-                _values(frame, "vulnerable_group"), _values(frame, "birth_year"), strict=True
-            )
-        ],
+        lambda group, born: group != "child_at_risk" or born is None or year - born <= 18,
+        "vulnerable_group",
+        "birth_year",
     )
 
 
 def _dates_in_order(frame, context):
-    return _flags(
-        frame,
-        [
-            s is None or e is None or s <= e
-            for s, e in zip(_values(frame, "start_date"), _values(frame, "end_date"), strict=True)
-        ],
-    )
+    return _rule(frame, lambda s, e: s is None or e is None or s <= e, "start_date", "end_date")
 
 
 def _certified_completed(frame, context):
-    return _flags(
-        frame,
-        [
-            not (c is True and d is False)
-            for c, d in zip(_values(frame, "certified"), _values(frame, "completed"), strict=True)
-        ],
-    )
+    return _rule(frame, lambda c, d: not (c is True and d is False), "certified", "completed")
 
 
 def _in_month(field_name: str):
     def check(frame, context):
         month = context.month
-        return _flags(frame, [d is None or (d.year, d.month) == month for d in _values(frame, field_name)])
+        return _rule(frame, lambda d: d is None or (d.year, d.month) == month, field_name)
 
     return check
 
@@ -192,15 +159,15 @@ def _plausible(f: Field):
     def check(frame, context):
         first, last = window.bounds(context.period)
         if f.kind is Kind.BIRTH:  # a bare year is judged by its year
-            dates, years = _values(frame, f.name), _values(frame, "birth_year")
-            return _flags(
+            return _rule(
                 frame,
-                [
+                lambda d, y: (
                     first <= d <= last if d is not None else y is None or first.year <= y <= last.year
-                    for d, y in zip(dates, years, strict=True)
-                ],
+                ),
+                f.name,
+                "birth_year",
             )
-        return _flags(frame, [d is None or first <= d <= last for d in _values(frame, f.name)])
+        return _rule(frame, lambda d: d is None or first <= d <= last, f.name)
 
     return check
 
@@ -222,13 +189,15 @@ def apply_checks(dataset: Dataset, frame: pd.DataFrame, context: Context) -> pd.
     frame = frame.copy()
     if "locality" in {f.name for f in dataset.fields}:
         frame["locality_siruta"] = pd.Series(
-            [
-                context.localities.resolve(name, context.county) if name is not None else None
-                for name in _values(frame, "locality")
-            ],
+            columns.per_row(
+                lambda name: context.localities.resolve(name, context.county) if name is not None else None,
+                _column(frame, "locality"),
+            ),
             index=frame.index,
             dtype=object,
         )
+    if "cnp" in frame:
+        frame[CNP_BORN] = pd.Series(_cnp_births(frame), index=frame.index, dtype=object)
     for check in all_checks(dataset):
         if check.name.endswith("_in_reporting_month"):
             rule = _in_month(check.column)
@@ -237,4 +206,4 @@ def apply_checks(dataset: Dataset, frame: pd.DataFrame, context: Context) -> pd.
         else:
             rule = _RULES[check.name]
         frame[CHECK_FLAG.format(check.name)] = rule(frame, context)
-    return frame
+    return frame.drop(columns=[CNP_BORN], errors="ignore")

@@ -124,7 +124,9 @@ def validate_frames(dataset: Dataset, frames: list[pd.DataFrame]) -> list[list[F
 def _failed(dataset: Dataset, frame: pd.DataFrame, suite) -> list[Finding]:
     result = (
         _batch_definition()
-        .get_batch(batch_parameters={"dataframe": frame})
+        # the row numbers as the frame's named index: GX then hands them back as one list,
+        # where as a column it looks each failing row's number up one by one
+        .get_batch(batch_parameters={"dataframe": frame.set_index(ROW)})
         .validate(suite, result_format=RESULT_FORMAT)
     )
     findings = []

@@ -11,7 +11,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell, MergedCell
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE, Cell, MergedCell
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet.worksheet import Worksheet
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -27,6 +29,19 @@ def write_value(sheet: Worksheet, row: int, column: int, value: Any) -> Cell | M
     else:
         cell.value = value
     return cell
+
+
+def streamed(sheet: WriteOnlyWorksheet, value: Any) -> Any:
+    """``value`` as a write-only sheet's ``append`` takes it, with ``write_value``'s rule: text
+    that openpyxl would take for a formula or an error code, or with control characters, goes
+    as a text cell; anything else as it is (no cell object per plain value)."""
+    if isinstance(value, str) and (
+        value.startswith("=") or value in ERROR_CODES or ILLEGAL_CHARACTERS_RE.search(value)
+    ):
+        cell = WriteOnlyCell(sheet, ILLEGAL_CHARACTERS_RE.sub("\ufffd", value))
+        cell.data_type = "s"
+        return cell
+    return value
 
 
 def append_row(sheet: Worksheet, values: list[Any]) -> None:

@@ -16,12 +16,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+import numpy as np
 import pandas as pd
 
 from inclusion_data.contracts.datasets import DATASETS, Dataset, Kind
 from inclusion_data.contracts.network import Network
 from inclusion_data.contracts.text import fold
-from inclusion_data.intake import pseudonym
+from inclusion_data.intake import columns, pseudonym
 from inclusion_data.intake.declarations import no_activity
 from inclusion_data.intake.guard import UnreadableFile, inspect
 from inclusion_data.intake.localities import localities
@@ -107,15 +108,15 @@ def _dataset_sheets(sheets: list[RawSheet], outcome: FileOutcome) -> list[tuple[
         dataset = dataset_for_sheet(sheet.name)
         if dataset is None and len(sheets) == 1:
             dataset = dataset_for_headers(sheet.headers)
-        if not sheet.header_found and sheet.rows and (dataset is not None or len(sheets) == 1):
+        if not sheet.header_found and sheet.row_count and (dataset is not None or len(sheets) == 1):
             outcome.findings.append(_no_header_row(sheet, dataset))
             continue
         if dataset is not None:
-            if not sheet.rows and not has_template_headers(dataset, sheet):  # else a nil return
+            if not sheet.row_count and not has_template_headers(dataset, sheet):  # else a nil return
                 outcome.findings.append(_empty_sheet(sheet, dataset))
                 continue
             found.append((dataset, sheet))
-        elif fold(sheet.name) not in (*INFO_SHEETS, *TEMPLATE_SHEETS) and sheet.rows:
+        elif fold(sheet.name) not in (*INFO_SHEETS, *TEMPLATE_SHEETS) and sheet.row_count:
             outcome.findings.append(
                 Finding(
                     "unknown_sheet",
@@ -148,16 +149,15 @@ def _prepare(parsed: ParsedSheet, context: Context, key: bytes, partner: str) ->
     valid_cnp = frame.get("cnp", pd.Series([None] * len(frame))).where(
         frame.get("__check__cnp_valid", True), None
     )
-    frame["person_key"] = [
-        pseudonym.person_key(key, partner, c, code, name, birth)
-        for c, code, name, birth in zip(
-            valid_cnp,
-            frame.get("person_code", [None] * len(frame)),
-            frame.get("name", [None] * len(frame)),
-            frame.get("birth_date", [None] * len(frame)),
-            strict=True,
-        )
-    ]
+    nobody = np.full(len(frame), None, dtype=object)
+    frame["person_key"] = columns.per_row(  # once per person, not per row
+        lambda c, code, name, birth: pseudonym.person_key(key, partner, c, code, name, birth),
+        valid_cnp.to_numpy(dtype=object),
+        *(
+            frame[n].to_numpy(dtype=object) if n in frame else nobody
+            for n in ("person_code", "name", "birth_date")
+        ),
+    )
     for f in dataset.fields:
         if f.default is not None and f.name in frame:
             frame[f.name] = frame[f.name].where(frame[f.name].notna(), f.default)
@@ -397,15 +397,15 @@ def _evaluate(
         return
     dataset_sheets = _dataset_sheets(sheets, outcome)
     declared = no_activity(sheets)
-    with_rows = {d.name for d, s in dataset_sheets if s.rows}
-    empty = [(d, s) for d, s in dataset_sheets if not s.rows]
+    with_rows = {d.name for d, s in dataset_sheets if s.row_count}
+    empty = [(d, s) for d, s in dataset_sheets if not s.row_count]
     if with_rows:
         # a template filled in part: its untouched sheets are no word of "no activity" (that
         # would silently replace a month sent in another file); the Info sheet's answer is
         outcome.findings += [_empty_sheet(s, d) for d, s in empty if d.name not in declared.declared]
         empty = []
     nil = declarations(empty, with_rows, declared)
-    dataset_sheets = [(d, s) for d, s in dataset_sheets if s.rows]
+    dataset_sheets = [(d, s) for d, s in dataset_sheets if s.row_count]
     if not dataset_sheets and not nil and not any(f.severity == ERROR for f in outcome.findings):
         outcome.findings.append(
             file_error(

@@ -13,16 +13,21 @@ from collections import defaultdict
 from pathlib import Path
 
 import openpyxl
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import Cell
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from inclusion_data.contracts.i18n import N_, translator
 from inclusion_data.contracts.labels import Labels
 from inclusion_data.contracts.network import load_network
 from inclusion_data.intake.parsing import RawSheet
 from inclusion_data.quality.findings import ERROR, Finding
-from inclusion_data.submissions.cells import append_row, sheet_title, write_value
+from inclusion_data.submissions import bounds
+from inclusion_data.submissions.cells import sheet_title, streamed
 from inclusion_data.submissions.outcome import FileOutcome
 
 ERRORS = N_("Errors")  # the first sheet's title
@@ -38,23 +43,50 @@ def feedback_path(stored: Path) -> Path:
     return stored.with_name(stored.name + ".feedback.xlsx")
 
 
-def _partner_sheets(sheets: list[RawSheet], reserved: str) -> tuple[openpyxl.Workbook, dict[str, str]]:
+def _marked_cell(sheet: WriteOnlyWorksheet, value: object, findings: list[Finding], L: Labels) -> Cell:
+    cell = streamed(sheet, value)
+    if not isinstance(cell, Cell):
+        cell = WriteOnlyCell(sheet, cell)
+    worst = ERROR if any(f.severity == ERROR for f in findings) else "warning"
+    cell.fill = FILLS[worst]
+    text = "\n".join(f"[{L.severity(f.severity)}] {L.rule(f.rule)}: {L.message(f)}" for f in findings)
+    cell.comment = Comment(text, "inclusion-data", width=320, height=40 + 40 * len(findings))
+    return cell
+
+
+def _partner_sheets(
+    book: openpyxl.Workbook, sheets: list[RawSheet], marks: dict, reserved: str, L: Labels
+) -> None:
     """The partner's sheets rebuilt from what was read, every cell where the partner had it,
-    values as data: a formula or macro in the partner's file never comes back. Returns the
-    workbook and each sheet's title in it (a title Excel refuses is made safe)."""
-    book = openpyxl.Workbook()
-    if book.active is not None:
-        book.remove(book.active)
-    titles: dict[str, str] = {}
+    values as data: a formula or macro in the partner's file never comes back; the ``marks``
+    (``problem_cells``) coloured and commented. Written row by row (a write-only workbook:
+    a cell object only where needed); a title Excel refuses is made safe."""
+    cells: dict[str, dict[int, dict[int, list[Finding]]]] = defaultdict(lambda: defaultdict(dict))
+    for (sheet_name, name), findings in marks.items():
+        letters, number = coordinate_from_string(name)
+        cells[sheet_name][number][column_index_from_string(letters)] = findings
+    titles: set[str] = {reserved}
     for raw in sheets:
-        title = titles[raw.name] = sheet_title(raw.name, set(titles.values()) | {reserved})
+        title = sheet_title(raw.name, titles)
+        titles.add(title)
         sheet = book.create_sheet(title)
-        for position, header in enumerate(raw.headers):
-            write_value(sheet, raw.header_row, raw.first_column + position + 1, header)
-        for number, row in zip(raw.row_numbers, raw.rows, strict=True):
-            for position, value in enumerate(row):
-                write_value(sheet, number, raw.first_column + position + 1, value)
-    return book, titles
+        lines: dict[int, list] = dict(zip(raw.row_numbers, raw.rows, strict=True))
+        if raw.headers:
+            lines[raw.header_row] = list(raw.headers)
+        marked = cells.get(raw.name, {})
+        written = 0
+        for number in sorted(lines.keys() | marked.keys()):
+            for _ in range(number - written - 1):  # a blank row of the partner's
+                sheet.append([])
+            row = lines.get(number, [])
+            values = [None] * raw.first_column + [streamed(sheet, v) for v in row]
+            for column, findings in marked.get(number, {}).items():
+                at = column - raw.first_column - 1
+                values += [None] * (column - len(values))
+                value = row[at] if 0 <= at < len(row) else None
+                values[column - 1] = _marked_cell(sheet, value, findings, L)
+            sheet.append(values)
+            written = number
 
 
 def problem_cells(outcome: FileOutcome) -> dict[tuple[str, str], list[Finding]]:
@@ -75,23 +107,23 @@ def write_feedback_workbook(
     ``language`` (by default the partner's, from ``network.yaml``)."""
     language = language or load_network().language(outcome.partner)
     _, L = translator(language), Labels(language)
-    book, titles = _partner_sheets(sheets, errors_sheet(language))
-    for (sheet_name, cell_name), findings in problem_cells(outcome).items():
-        if sheet_name not in titles:
-            continue
-        cell = book[titles[sheet_name]][cell_name]
-        worst = ERROR if any(f.severity == ERROR for f in findings) else "warning"
-        cell.fill = FILLS[worst]
-        text = "\n".join(f"[{L.severity(f.severity)}] {L.rule(f.rule)}: {L.message(f)}" for f in findings)
-        cell.comment = Comment(text, "inclusion-data", width=320, height=40 + 40 * len(findings))
-    errors = book.create_sheet(errors_sheet(language), 0)
-    append_row(errors, [_(h) for h in HEADER])
+    book = openpyxl.Workbook(write_only=True)
+    errors = book.create_sheet(errors_sheet(language))  # the first sheet
+    for index, width in enumerate([12, 16, 8, 10, 24, 30, 80], start=1):
+        errors.column_dimensions[get_column_letter(index)].width = width
+    errors.freeze_panes = "A2"
+    header = []
+    for text in HEADER:
+        cell = WriteOnlyCell(errors, _(text))
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(wrap_text=True)
+        header.append(cell)
+    errors.append(header)
     for finding in [*outcome.findings, *(f for fs in outcome.sheet_findings.values() for f in fs)]:
-        rows: list[int | None] = [*finding.rows] or [None]  # one line for a finding without rows
-        for row in rows:
-            append_row(
-                errors,
-                [
+        for row in bounds.listed_rows(finding.rows):
+            line = [
+                streamed(errors, value)
+                for value in [
                     L.severity(finding.severity),
                     finding.sheet,
                     row,
@@ -99,16 +131,12 @@ def write_feedback_workbook(
                     finding.header,
                     L.rule(finding.rule),
                     L.message(finding),
-                ],
-            )
+                ]
+            ]
             if finding.severity in FILLS:
-                errors.cell(row=errors.max_row, column=1).fill = FILLS[finding.severity]
-    for index, width in enumerate([12, 16, 8, 10, 24, 30, 80], start=1):
-        errors.column_dimensions[get_column_letter(index)].width = width
-    for cell in errors[1]:
-        cell.font = Font(bold=True)
-        cell.alignment = Alignment(wrap_text=True)
-    errors.freeze_panes = "A2"
-    book.active = 0
+                line[0] = WriteOnlyCell(errors, L.severity(finding.severity))
+                line[0].fill = FILLS[finding.severity]
+            errors.append(line)
+    _partner_sheets(book, sheets, bounds.marked(problem_cells(outcome)), errors_sheet(language), L)
     book.save(destination)
     return destination

@@ -20,6 +20,8 @@ from inclusion_data.contracts.i18n import language_or_default, translations
 from inclusion_data.contracts.labels import Labels
 from inclusion_data.contracts.network import load_network
 from inclusion_data.quality.findings import Finding, compact_rows
+from inclusion_data.submissions import bounds
+from inclusion_data.submissions.feedback import problem_cells
 from inclusion_data.submissions.outcome import FileOutcome, SheetOutcome
 
 
@@ -69,6 +71,8 @@ def render(outcome: FileOutcome, received: dt.datetime, language: str) -> str:
             rows=compact_rows,
             L=Labels(language),
             language=language,
+            marked=bounds.MAX_MARKED_CELLS,
+            unmarked=bounds.unmarked(len(problem_cells(outcome))),
         )
     )
 

@@ -17,6 +17,7 @@ from sqlalchemy import Connection, Engine, Integer, delete, func, insert, select
 
 from inclusion_data.contracts.datasets import DATASETS
 from inclusion_data.contracts.network import Network
+from inclusion_data.intake import columns
 from inclusion_data.intake.localities import localities as load_localities
 from inclusion_data.intake.sealing import NameSeal
 from inclusion_data.submissions.outcome import (
@@ -33,17 +34,19 @@ from inclusion_data.warehouse import schema
 from inclusion_data.warehouse.engine import lock_warehouse
 
 
-def _records(frame: pd.DataFrame, table, columns: list[str]) -> list[dict]:
-    """Rows as plain Python values of the columns' types (an integer column that held an empty
-    cell comes out of pandas as floats; COPY and strict drivers want integers)."""
-    subset = frame[columns].astype(object)
-    records = subset.where(subset.notna(), None).to_dict("records")
-    integers = [c for c in columns if isinstance(table.c[c].type, Integer)]
-    for record in records:
-        for column in integers:
-            if isinstance(record[column], float):
-                record[column] = int(record[column])
-    return records
+def _column(frame: pd.DataFrame, name: str, column, process=None) -> list:
+    """A frame column as plain Python values of the table column's type, each distinct value
+    converted once: None for a missing value, an integer for an integer column's float (an
+    integer column that held an empty cell comes out of pandas as floats; COPY and strict
+    drivers want integers), then the driver-side conversion ``process`` if any."""
+    codes, uniques = pd.factorize(frame[name], use_na_sentinel=True)
+    integer = isinstance(column.type, Integer)
+    converted: list[object] = []
+    for value in pd.Series(uniques, dtype=object).tolist():
+        if integer and isinstance(value, float):
+            value = int(value)
+        converted.append(process(value) if process else value)
+    return columns.Distinct([], codes.astype("int64") + 1).broadcast([None, *converted]).tolist()
 
 
 def lock_ids(file_hash: str, keys: list[tuple[str, str, str, str]]) -> list[int]:
@@ -213,8 +216,12 @@ def _number_versions(conn: Connection, key, seal: NameSeal) -> None:
 
 
 def _insert_rows(conn: Connection, record: SubmissionRecord, submission_id: int, rows: pd.DataFrame) -> None:
+    """The rows, column by column, as one bulk statement: COPY on PostgreSQL, ``executemany``
+    of one prepared INSERT elsewhere (values converted as SQLAlchemy would bind them)."""
+    if not len(rows):
+        return
     table = schema.dataset_tables[record.dataset]
-    columns = schema.stored_columns(DATASETS[record.dataset])
+    stored = schema.stored_columns(DATASETS[record.dataset])
     lineage = {
         "submission_id": submission_id,
         "file_hash": record.file_hash,
@@ -223,21 +230,23 @@ def _insert_rows(conn: Connection, record: SubmissionRecord, submission_id: int,
         "partner": record.partner,
         "period": record.period,
     }
-    payload = [
-        {**lineage, "row": int(row_number), **values}
-        for row_number, values in zip(rows["_row"], _records(rows, table, columns), strict=True)
-    ]
-    if not payload:
-        return
-    if conn.dialect.name == "postgresql":
-        _copy(conn, table.name, payload)
+    copy = conn.dialect.name == "postgresql"
+    values: dict[str, list] = {name: [value] * len(rows) for name, value in lineage.items()}
+    values["row"] = rows["_row"].astype("int64").tolist()
+    for name in stored:
+        process = None if copy else table.c[name].type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
+        values[name] = _column(rows, name, table.c[name], process)
+    payload = list(zip(*values.values(), strict=True))
+    if copy:
+        _copy(conn, table.name, list(values), payload)
     else:
-        conn.execute(insert(table), payload)
+        names = ", ".join(f'"{name}"' for name in values)
+        marks = ", ".join("?" for _ in values)
+        conn.exec_driver_sql(f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})', payload)
 
 
-def _copy(conn: Connection, table: str, payload: list[dict]) -> None:
+def _copy(conn: Connection, table: str, names: list[str], payload: list[tuple]) -> None:
     """PostgreSQL's COPY: one stream instead of a statement per row, in the same transaction."""
-    names = list(payload[0])
     driver = conn.connection.driver_connection
     if driver is None:
         raise RuntimeError("the warehouse connection is closed; cannot COPY into it")
@@ -245,7 +254,7 @@ def _copy(conn: Connection, table: str, payload: list[dict]) -> None:
     columns = ", ".join(f'"{name}"' for name in names)
     with cursor.copy(f'COPY "{table}" ({columns}) FROM STDIN') as copy:
         for row in payload:
-            copy.write_row([row[n] for n in names])
+            copy.write_row(row)
 
 
 def sync_reference(engine: Engine, network: Network) -> None:

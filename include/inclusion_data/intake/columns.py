@@ -1,0 +1,108 @@
+"""Rules run once per distinct value of a column, then broadcast to its rows.
+
+A partner's column has few distinct values (a month of dates, a county's localities, a
+vocabulary's labels; even a CNP repeats on each of a person's rows), so the cell-level rules
+of ``values``, ``localities`` and ``quality.checks`` stay the one source of truth and run on
+each distinct value (or combination of values, for rules over several columns) once, in
+Python; finding the distinct values and spreading the results over the rows is Arrow's and
+numpy's, never a Python loop per cell.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TypeAlias
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+Cells: TypeAlias = "pa.Array | pa.ChunkedArray | Sequence[object] | np.ndarray"
+
+
+@dataclass(frozen=True)
+class Distinct:
+    """A column as its distinct values and, per row, the position of its value among them."""
+
+    values: list[object]
+    codes: np.ndarray  # int64, one per row
+
+    def broadcast(self, results: Sequence[object], dtype: type | str = object) -> np.ndarray:
+        """Each row's result, from ``results`` (one per distinct value)."""
+        if dtype is object:
+            table = np.empty(len(results), dtype=object)
+            for position, result in enumerate(results):  # a tuple stays one element
+                table[position] = result
+        else:
+            table = np.asarray(results, dtype=dtype)
+        return table[self.codes] if len(table) else np.empty(len(self.codes), dtype=dtype)
+
+    def map(self, rule: Callable[[object], object], dtype: type | str = object) -> np.ndarray:
+        return self.broadcast([rule(value) for value in self.values], dtype)
+
+
+def _from_arrow(cells: pa.Array | pa.ChunkedArray) -> Distinct:
+    if isinstance(cells, pa.ChunkedArray):
+        cells = cells.combine_chunks()
+    encoded = pc.dictionary_encode(cells, null_encoding="encode")
+    codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
+    return Distinct(encoded.dictionary.to_pylist(), codes)
+
+
+def _from_python(cells: Sequence[object]) -> Distinct:
+    """Cells as Python values: of the types a reader or a test hands (text, numbers, dates),
+    told apart by type as well as value (True, 1 and 1.0 are equal in Python, not here)."""
+    try:  # text only (a CSV): Arrow finds the distinct values
+        return _from_arrow(pa.array(cells, type=pa.string()))
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        pass
+    seen: dict[object, int] = {}
+    values: list[object] = []
+    codes = np.empty(len(cells), dtype=np.int64)
+    for row, cell in enumerate(cells):
+        try:
+            key: object = (type(cell), cell)
+            code = seen.get(key)
+        except TypeError:  # unhashable: its own value
+            key, code = (type(cell), id(cell)), None
+        if code is None:
+            code = seen[key] = len(values)
+            values.append(cell)
+        codes[row] = code
+    return Distinct(values, codes)
+
+
+def distinct(cells: Cells) -> Distinct:
+    """The distinct cells of a column as read (Arrow, or Python values)."""
+    if isinstance(cells, (pa.Array, pa.ChunkedArray)):
+        return _from_arrow(cells)
+    return _from_python(list(cells) if isinstance(cells, np.ndarray) else cells)
+
+
+def missing_as_none(values: pd.Series | np.ndarray) -> np.ndarray:
+    """A parsed column as an object array, None where pandas holds a missing value (NaN)."""
+    array = np.array(values, dtype=object, copy=True)
+    array[pd.isna(array)] = None
+    return array
+
+
+def distinct_rows(*columns: np.ndarray) -> tuple[list[tuple], np.ndarray]:
+    """The distinct combinations of parsed columns (object arrays of one kind each: dates,
+    codes, numbers, None) and each row's combination, found by pandas' hashing."""
+    length = len(columns[0]) if columns else 0
+    combined = np.zeros(length, dtype=np.int64)
+    for column in columns:
+        codes, uniques = pd.factorize(column, use_na_sentinel=True)
+        combined = combined * (len(uniques) + 1) + (codes.astype(np.int64) + 1)
+        combined = pd.factorize(combined)[0].astype(np.int64)  # keeps the numbers small
+    _, first = np.unique(combined, return_index=True)  # code k's first row (codes are 0..k)
+    combos = list(zip(*(column[first] for column in columns), strict=True)) if columns else []
+    return combos, combined
+
+
+def per_row(rule: Callable[..., object], *columns: np.ndarray, dtype: type | str = object) -> np.ndarray:
+    """``rule(*values)`` for each row, computed once per distinct combination of values."""
+    combos, codes = distinct_rows(*(missing_as_none(c) for c in columns))
+    return Distinct([], codes).broadcast([rule(*combo) for combo in combos], dtype)

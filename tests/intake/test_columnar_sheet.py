@@ -1,0 +1,53 @@
+"""A workbook's sheet kept as Arrow columns is the sheet ``sheet_from_rows`` makes of the same
+cells: same header row, same data rows and row numbers, blank rows dropped alike."""
+
+import pyarrow as pa
+import pytest
+
+from inclusion_data.intake.columns import distinct
+from inclusion_data.intake.reading import sheet_from_columns, sheet_from_rows
+
+SHEETS = {
+    "a title above the header, blank rows between": [
+        ["Raport martie", None, None, None],
+        [None, None, None, None],
+        ["CNP", "Sex", "Etnie", "Localitate"],
+        ["1850314123456", "M", "Romă", "Cojocna"],
+        [None, "  ", None, None],
+        ["2080101123451", "F", None, "Cara"],
+    ],
+    "no header row": [["1850314123456", "M", "x", "y"], [None, None, None, None], ["z", None, None, None]],
+    "all blank": [[None, " ", None, None]],
+    "header only": [["CNP", "Sex", "Etnie", "Nume"]],
+}
+
+
+def _seen(sheet):
+    return (
+        sheet.headers,
+        sheet.rows,
+        sheet.row_numbers,
+        sheet.row_count,
+        sheet.first_column,
+        sheet.header_row,
+        sheet.header_found,
+    )
+
+
+@pytest.mark.parametrize("layout", SHEETS)
+def test_columns_and_rows_make_the_same_sheet(layout):
+    rows = SHEETS[layout]
+    columns = [pa.array([row[i] for row in rows], type=pa.string()) for i in range(len(rows[0]))]
+    columnar = sheet_from_columns("Beneficiari", columns, first_row=3, first_column=1)
+    assert _seen(columnar) == _seen(sheet_from_rows("Beneficiari", rows, first_row=3, first_column=1))
+    for position in range(len(rows[0]) + 1):  # a column past the sheet's last is empty
+        expected = [r[position] if position < len(r) else None for r in columnar.rows]
+        cells = columnar.column(position)
+        assert (cells.to_pylist() if isinstance(cells, pa.Array) else cells) == expected
+
+
+def test_distinct_values_keep_types_apart():
+    found = distinct([1, 1.0, True, "1", None, 1])
+    assert found.values == [1, 1.0, True, "1", None] and found.codes.tolist() == [0, 1, 2, 3, 4, 0]
+    text = distinct(pa.array(["a", None, "a", "b"]))
+    assert [text.values[c] for c in text.codes] == ["a", None, "a", "b"]
