@@ -4,6 +4,7 @@ it, and what is written under a partner's name goes through ``safe_name``."""
 
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
 from pathlib import Path
@@ -39,3 +40,14 @@ def safe_name(name: str) -> str:
     """A name to file something under: no control characters, separators or leading dots."""
     cleaned = _CONTROL.sub("_", name).replace("/", "_").replace("\\", "_").lstrip(".")
     return cleaned[:MAX_NAME] or "_"
+
+
+def unused(target: Path) -> Path:
+    """``target``, or with a counter before its suffix when taken (``a.xlsx``, ``a_2.xlsx``):
+    two files filed under one name in the same second, or a newer file in the inbox where a
+    held one returns, must not overwrite each other."""
+    candidate, n = target, 1
+    while os.path.lexists(candidate):
+        n += 1
+        candidate = target.with_name(f"{target.stem}_{n}{target.suffix}")
+    return candidate

@@ -19,7 +19,7 @@ from sqlalchemy import Engine
 from inclusion_data.contracts.network import Network
 from inclusion_data.intake.guard import SUFFIXES
 from inclusion_data.intake.parsing import RawSheet
-from inclusion_data.intake.paths import safe_name, unsafe_reason
+from inclusion_data.intake.paths import safe_name, unsafe_reason, unused
 from inclusion_data.intake.reading import read_inspected
 from inclusion_data.intake.sealing import NameSeal
 from inclusion_data.quality.findings import WARNING, Finding, file_error
@@ -83,7 +83,7 @@ def destination(settings: Settings, outcome: FileOutcome, received: dt.datetime,
     if outcome.status == HELD and outcome.period:  # by month: a reopened month's files are found by path
         who = who / safe_name(outcome.period)
     target = root / folder / who / f"{received:%Y%m%dT%H%M%S}_{stored_name(outcome)}"
-    return _unused(target)
+    return unused(target)
 
 
 def stored_name(outcome: FileOutcome) -> str:
@@ -92,16 +92,6 @@ def stored_name(outcome: FileOutcome) -> str:
     suffix = Path(outcome.file_name).suffix.lower()
     known = suffix in (*SUFFIXES, ".xlsm")
     return short_id(outcome.file_hash or outcome.source) + (suffix if known else "")
-
-
-def _unused(target: Path) -> Path:
-    """``target``, or with a counter before its suffix when taken: two copies of the same bytes
-    filed in the same second (a duplicate beside its original) must not overwrite."""
-    candidate, n = target, 1
-    while os.path.lexists(candidate):
-        n += 1
-        candidate = target.with_name(f"{target.stem}_{n}{target.suffix}")
-    return candidate
 
 
 def process_file(

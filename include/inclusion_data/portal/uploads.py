@@ -24,7 +24,7 @@ from sqlalchemy import Engine
 
 from inclusion_data.contracts.datasets import DATASETS
 from inclusion_data.contracts.network import Network
-from inclusion_data.intake.paths import safe_name
+from inclusion_data.intake.paths import safe_name, unused
 from inclusion_data.intake.sealing import NameSeal
 from inclusion_data.portal.accounts import User
 from inclusion_data.portal.config import PortalConfig
@@ -181,14 +181,6 @@ def evaluate(
     return result
 
 
-def _unused(target: Path) -> Path:
-    candidate, n = target, 1
-    while os.path.lexists(candidate):
-        n += 1
-        candidate = target.with_name(f"{target.stem}_{n}{target.suffix}")
-    return candidate
-
-
 def _into_inbox(config: PortalConfig, project: str, partner: str, name: str, source: Path) -> Path:
     """Put a file into the partner's inbox folder in one step: written under a hidden name
     (the pipeline skips those), then renamed. Its time is now: a month is late or on time by
@@ -199,7 +191,7 @@ def _into_inbox(config: PortalConfig, project: str, partner: str, name: str, sou
         temporary = Path(handle.name)
     shutil.copyfile(source, temporary)
     os.utime(temporary)
-    target = _unused(folder / safe_name(name))
+    target = unused(folder / safe_name(name))
     os.replace(temporary, target)
     return target
 

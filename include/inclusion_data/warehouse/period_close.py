@@ -18,7 +18,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from inclusion_data.contracts.network import Network
-from inclusion_data.intake.paths import inside
+from inclusion_data.intake.paths import inside, unused
 from inclusion_data.settings import Settings
 from inclusion_data.submissions.file_report import report_paths
 from inclusion_data.submissions.outcome import short_id
@@ -83,7 +83,7 @@ def release_held(engine: Engine, settings: Settings, project: str, period: str) 
         stored = settings.home / h.stored_at
         if stored.is_file():
             source, arrived = _as_sent(stored, h)
-            target = _free(inside(settings.inbox, source))
+            target = unused(inside(settings.inbox, source))
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.move(stored, target)
             if arrived is not None:  # arrival is the file's time: newest wins keeps its order
@@ -101,15 +101,6 @@ def _as_sent(stored: Path, held: HeldFile) -> tuple[str, float | None]:
         return str(report["source"]), dt.datetime.fromisoformat(report["received"]).timestamp()
     except (OSError, ValueError, KeyError, TypeError):  # no report: its folder, its stored name
         return f"{held.project}/{held.partner}/{stored.name}", None
-
-
-def _free(path: Path) -> Path:
-    """``path``, or a numbered name beside it when a newer file took its place in the inbox."""
-    candidate, n = path, 1
-    while os.path.lexists(candidate):
-        n += 1
-        candidate = path.with_name(f"{path.stem}_{n}{path.suffix}")
-    return candidate
 
 
 def approve_complete(engine: Engine, settings: Settings, network: Network, by: str, note: str = "") -> Done:
