@@ -76,7 +76,7 @@ def test_a_resend_for_an_approved_month_is_held_until_the_month_is_reopened(
     assert _persons_in_march(engine) == 10
 
     run = airflow_db["review_month"].test(
-        run_conf={"action": "approve", "project": "TWAM", "period": "2016-03", "note": "checked"}
+        run_conf={"action": "approve", "project": "TWAM", "period": "2016-03", "note": "checked", "by": None}
     )
     assert _state(run) == "success"
     with engine.connect() as conn:
