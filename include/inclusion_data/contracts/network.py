@@ -66,9 +66,14 @@ class NetworkError(ValueError):
     """``network.yaml`` names something that does not exist or is malformed."""
 
 
+def is_month(text: str) -> bool:
+    """``YYYY-MM``, the way the network names a reporting month."""
+    return bool(_MONTH.fullmatch(text))
+
+
 def _month(where: str, value: object) -> str:
     month = str(value)[:7]
-    if not _MONTH.fullmatch(month):
+    if not is_month(month):
         raise NetworkError(f"{where}: '{value}' is not a month (YYYY-MM)")
     return month
 

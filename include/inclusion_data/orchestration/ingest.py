@@ -37,7 +37,7 @@ from inclusion_data.submissions.file_report import write_file_report
 from inclusion_data.submissions.outcome import CURRENT, DUPLICATE, HELD, REJECTED, FileOutcome, short_id
 from inclusion_data.warehouse.history import WarehouseHistory
 from inclusion_data.warehouse.holding import closed_among, record_held
-from inclusion_data.warehouse.load import load_file, mark_filed
+from inclusion_data.warehouse.load import load_file, mark_filed, serialise, submission_keys
 
 log = logging.getLogger(__name__)
 
@@ -162,6 +162,7 @@ def finish_file(begun: Begun, evaluation: Evaluation, settings: Settings, engine
     if not evaluation.records:  # nothing to record: filing it again decides the same
         return _file(settings, engine, seal, outcome, evaluation.sheets, recorded=False)
     with engine.begin() as conn:  # all of a file's submissions and its outcome, or nothing
+        serialise(conn, outcome.file_hash, submission_keys(evaluation.records))  # before asking
         closed = closed_among(conn, evaluation.records)
         if closed:  # nothing loaded: the file waits in held/ until its month is reopened
             _hold(outcome, closed)

@@ -14,7 +14,6 @@ from sqlalchemy import Connection, delete, func, insert, select
 from inclusion_data.intake.sealing import NameSeal
 from inclusion_data.submissions.outcome import CURRENT, HELD, FileOutcome, SheetOutcome, SubmissionRecord
 from inclusion_data.warehouse import schema
-from inclusion_data.warehouse.load import serialise, submission_keys
 from inclusion_data.warehouse.review import closed_months
 
 
@@ -22,16 +21,15 @@ def closed_among(
     conn: Connection, records: list[tuple[SubmissionRecord, SheetOutcome]]
 ) -> list[tuple[str, str]]:
     """The closed (project, period) months that a file's submissions would change: accepted
-    or nil ones. A rejected submission changes no figure, so it is answered at once. Asked
-    first in the file's transaction, which this serialises as ``load_file`` does (so an
-    approval cannot slip between the question and the load)."""
-    serialise(conn, records[0][0].file_hash if records else "", submission_keys(records))
+    or nil ones. A rejected submission changes no figure, so it is answered at once. Ask it
+    in the file's transaction once ``load.serialise`` has taken its locks, so that no
+    approval slips between the question and the load."""
     months = {(r.project, r.period) for r, _ in records if r.status in CURRENT}
     return sorted(months & closed_months(conn)) if months else []
 
 
 def record_held(conn: Connection, outcome: FileOutcome, now: dt.datetime, seal: NameSeal) -> bool:
-    """Record ``outcome`` as held, in the caller's transaction (serialised as a load is).
+    """Record ``outcome`` as held, in the caller's transaction (serialised as for a load).
     False when a file of these exact bytes is recorded already (nothing is written then)."""
     f = schema.file_outcomes
     if conn.scalar(select(func.count()).select_from(f).where(f.c.file_hash == outcome.file_hash)):

@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import re
 import shutil
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
@@ -17,7 +16,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from inclusion_data.contracts.network import Network
+from inclusion_data.contracts.network import Network, is_month
 from inclusion_data.intake.paths import inside, unused
 from inclusion_data.settings import Settings
 from inclusion_data.submissions.file_report import report_paths
@@ -25,6 +24,7 @@ from inclusion_data.submissions.outcome import short_id
 from inclusion_data.warehouse.completeness import COMPLETE, compute_completeness
 from inclusion_data.warehouse.holding import HeldFile, forget_held, held_files
 from inclusion_data.warehouse.review import (
+    APPROVED,
     Review,
     ReviewError,
     approve_month,
@@ -32,8 +32,6 @@ from inclusion_data.warehouse.review import (
     reopen_month,
     review_history,
 )
-
-_MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 
 
 @dataclass
@@ -51,7 +49,7 @@ class Done:
 def _check_month(network: Network, project: str, period: str) -> None:
     if project not in network.projects:
         raise ReviewError(f"unknown project {project!r}; allowed: {', '.join(network.projects)}")
-    if not _MONTH.fullmatch(period):
+    if not is_month(period):
         raise ReviewError(f"{period!r} is not a month (YYYY-MM)")
     p = network.projects[project]
     if not p.start <= period <= p.end:
@@ -103,12 +101,19 @@ def _as_sent(stored: Path, held: HeldFile) -> tuple[str, float | None]:
         return f"{held.project}/{held.partner}/{stored.name}", None
 
 
-def approve_complete(engine: Engine, settings: Settings, network: Network, by: str, note: str = "") -> Done:
-    """Approve every open month whose expected submissions are all in (accepted or nil)."""
+def _complete(engine: Engine, settings: Settings, network: Network) -> dict[tuple[str, str], bool]:
+    """Each (project, month) of the completeness table: are all its expected submissions in
+    (accepted or nil)?"""
     months: dict[tuple[str, str], bool] = defaultdict(lambda: True)
     for row in compute_completeness(engine, network, settings.due_day):
         key = (row["project"], row["period"])
         months[key] = months[key] and row["status"] in COMPLETE
+    return dict(months)
+
+
+def approve_complete(engine: Engine, settings: Settings, network: Network, by: str, note: str = "") -> Done:
+    """Approve every open month whose expected submissions are all in (accepted or nil)."""
+    months = _complete(engine, settings, network)
     with engine.connect() as conn:
         closed = closed_months(conn)
     ready = sorted(key for key, complete in months.items() if complete and key not in closed)
@@ -120,26 +125,25 @@ def approve_complete(engine: Engine, settings: Settings, network: Network, by: s
 def status(engine: Engine, settings: Settings, network: Network, project: str | None = None) -> list[dict]:
     """Every month of the completeness table with its review state and held files."""
     with engine.connect() as conn:
-        closed = closed_months(conn)
-        history = review_history(conn, project)
-        latest: dict[tuple[str, str], Review] = {(r.project, r.period): r for r in history}
-        held: dict[tuple[str | None, str | None], int] = defaultdict(int)
+        latest: dict[tuple[str, str], Review] = {
+            (r.project, r.period): r for r in review_history(conn, project)
+        }
+        held: dict[tuple[str, str], int] = defaultdict(int)
         for h in held_files(conn, project):
             held[(h.project, h.period)] += 1
-    months: dict[tuple[str, str], list[str]] = defaultdict(list)
-    for row in compute_completeness(engine, network, settings.due_day):
-        if project is None or row["project"] == project:
-            months[(row["project"], row["period"])].append(row["status"])
+    months = _complete(engine, settings, network)
     return [
         {
             "project": p,
             "period": m,
-            "complete": all(s in COMPLETE for s in statuses),
-            "closed": (p, m) in closed,
-            "last_action": latest[(p, m)].action if (p, m) in latest else None,
-            "by": latest[(p, m)].by if (p, m) in latest else None,
-            "at": latest[(p, m)].at.isoformat() if (p, m) in latest else None,
+            "complete": complete,
+            "closed": review is not None and review.action == APPROVED,  # a month's state: its latest entry
+            "last_action": review.action if review else None,
+            "by": review.by if review else None,
+            "at": review.at.isoformat() if review else None,
             "held_files": held[(p, m)],
         }
-        for (p, m), statuses in sorted(months.items())
+        for (p, m), complete in sorted(months.items())
+        if project is None or p == project
+        for review in [latest.get((p, m))]
     ]
