@@ -30,7 +30,7 @@ from inclusion_data.portal.accounts import INVITE, User
 from inclusion_data.portal.config import PortalConfig
 from inclusion_data.quality.findings import compact_rows
 from inclusion_data.settings import Settings
-from inclusion_data.submissions.file_report import report_in
+from inclusion_data.submissions.file_report import report_in, sheet_line
 from inclusion_data.submissions.outcome import REJECTED, FileOutcome, short_id
 from inclusion_data.warehouse.completeness import COMPLETE, compute_completeness
 from inclusion_data.warehouse.engine import loggable_error, make_engine
@@ -124,21 +124,8 @@ def outcome_message(outcome: FileOutcome, language: str, settings: Settings) -> 
         },
         "",
     ]
-    for sheet in outcome.submissions:
-        lines.append(
-            _(
-                "Sheet %(sheet)s (%(dataset)s): %(status)s, %(rows)s rows, %(errors)s errors, %(warnings)s warnings"  # noqa: E501
-            )
-            % {
-                "sheet": sheet.sheet,
-                "dataset": L.dataset(sheet.dataset),
-                "status": L.status(sheet.status),
-                "rows": sheet.rows,
-                "errors": sheet.errors,
-                "warnings": sheet.warnings,
-            }
-        )
-    findings = [*outcome.findings, *(f for fs in outcome.sheet_findings.values() for f in fs)]
+    lines += [sheet_line(sheet, language) for sheet in outcome.submissions]
+    findings = outcome.all_findings()
     if findings:
         lines += ["", _("Problems found:")]
         for f in findings[:MAX_PROBLEMS]:

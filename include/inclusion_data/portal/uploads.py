@@ -121,7 +121,7 @@ def staged_for(config: PortalConfig, user: User, token: str) -> Staged | None:
 def _finding_rows(outcome: FileOutcome) -> list[dict]:
     """Every problem as one table row: sheet, rows, column, rule, severity, both messages."""
     rows = []
-    for finding in [*outcome.findings, *(f for fs in outcome.sheet_findings.values() for f in fs)]:
+    for finding in outcome.all_findings():
         rows.append(
             {
                 "severity": finding.severity,

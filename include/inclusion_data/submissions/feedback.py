@@ -119,7 +119,7 @@ def write_feedback_workbook(
         cell.alignment = Alignment(wrap_text=True)
         header.append(cell)
     errors.append(header)
-    for finding in [*outcome.findings, *(f for fs in outcome.sheet_findings.values() for f in fs)]:
+    for finding in outcome.all_findings():
         for row in bounds.listed_rows(finding.rows):
             line = [
                 streamed(errors, value)

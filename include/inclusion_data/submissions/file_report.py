@@ -16,7 +16,7 @@ from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from inclusion_data.contracts.i18n import language_or_default, translations
+from inclusion_data.contracts.i18n import language_or_default, translations, translator
 from inclusion_data.contracts.labels import Labels
 from inclusion_data.contracts.network import load_network
 from inclusion_data.quality.findings import Finding, compact_rows
@@ -34,6 +34,21 @@ def _templates(language: str) -> Environment:
     )
     env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
     return env
+
+
+def sheet_line(sheet: SheetOutcome, language: str) -> str:
+    """One sheet's outcome in a sentence (the pre-check's console, the outcome mail)."""
+    _, L = translator(language), Labels(language)
+    return _(
+        "Sheet %(sheet)s (%(dataset)s): %(status)s, %(rows)s rows, %(errors)s errors, %(warnings)s warnings"  # noqa: E501
+    ) % {
+        "sheet": sheet.sheet,
+        "dataset": L.dataset(sheet.dataset),
+        "status": L.status(sheet.status),
+        "rows": sheet.rows,
+        "errors": sheet.errors,
+        "warnings": sheet.warnings,
+    }
 
 
 def report_paths(stored: Path) -> tuple[Path, Path]:

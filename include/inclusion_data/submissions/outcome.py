@@ -80,6 +80,10 @@ class FileOutcome:
     def has_findings(self) -> bool:
         return bool(self.findings) or any(self.sheet_findings.values())
 
+    def all_findings(self) -> list[Finding]:
+        """The file's own findings, then each sheet's."""
+        return [*self.findings, *(f for fs in self.sheet_findings.values() for f in fs)]
+
     def to_record(self) -> str:
         """The whole outcome as JSON, as the warehouse keeps it until the file is filed (no cell
         values: findings name rules, columns and rows only)."""

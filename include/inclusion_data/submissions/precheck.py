@@ -23,6 +23,7 @@ from inclusion_data.quality.findings import ERROR, compact_rows
 from inclusion_data.settings import ReadingLimits
 from inclusion_data.submissions.evaluation import evaluate_file
 from inclusion_data.submissions.feedback import feedback_path, write_feedback_workbook
+from inclusion_data.submissions.file_report import sheet_line
 from inclusion_data.submissions.outcome import REJECTED, FileOutcome
 
 COLUMNS = (N_("Severity"), N_("Sheet"), N_("Rows"), N_("Column"), N_("Rule"), N_("Message"))
@@ -30,7 +31,7 @@ COLUMNS = (N_("Severity"), N_("Sheet"), N_("Rows"), N_("Column"), N_("Rule"), N_
 
 def problems_table(outcome: FileOutcome, language: str = "ro") -> str:
     _, L = translator(language), Labels(language)
-    findings = [*outcome.findings, *(f for fs in outcome.sheet_findings.values() for f in fs)]
+    findings = outcome.all_findings()
     if not findings:
         return _("No problems found.")
     rows = [tuple(_(c).lower() for c in COLUMNS)]
@@ -89,18 +90,7 @@ def main(argv: list[str] | None = None) -> int:
         }
     )
     for sheet in outcome.submissions:
-        line = _(
-            "Sheet %(sheet)s (%(dataset)s): %(status)s, %(rows)s rows, %(errors)s errors, %(warnings)s warnings"  # noqa: E501
-        )
-        values = {
-            "sheet": sheet.sheet,
-            "dataset": L.dataset(sheet.dataset),
-            "status": L.status(sheet.status),
-            "rows": sheet.rows,
-            "errors": sheet.errors,
-            "warnings": sheet.warnings,
-        }
-        print("  " + line % values)
+        print("  " + sheet_line(sheet, language))
     print(problems_table(outcome, language))
     destination = args.feedback or feedback_path(path)
     target = write_feedback_workbook(evaluation.sheets, outcome, destination, language)
