@@ -8,7 +8,7 @@ import datetime as dt
 from sqlalchemy import func, select
 
 from inclusion_data.contracts.network import load_network
-from inclusion_data.indicators.computation import build_indicator_values
+from inclusion_data.indicators.incremental import build_indicator_values
 from inclusion_data.orchestration.ingest import discover, process_file
 from inclusion_data.warehouse import schema
 from workbooks import CNP_F_2008, CNP_M_1985, beneficiary, write_xlsx

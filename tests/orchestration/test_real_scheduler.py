@@ -28,7 +28,7 @@ from sqlalchemy import create_engine, func, select
 from conftest import TEST_KEY, prepared_settings, warehouse_database
 from inclusion_data.demo import drop_files
 from inclusion_data.demo.sample_data import generate
-from inclusion_data.indicators.computation import build_indicator_values
+from inclusion_data.indicators.incremental import build_indicator_values
 from inclusion_data.settings import CHECKOUT
 from inclusion_data.warehouse import schema
 from inclusion_data.warehouse.engine import make_engine

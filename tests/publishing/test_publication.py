@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 
 from inclusion_data.contracts.network import load_network
 from inclusion_data.indicators.catalogue import ALL, TOTAL, catalogue
-from inclusion_data.indicators.computation import build_indicator_values
 from inclusion_data.indicators.disclosure_audit import audit_publication
+from inclusion_data.indicators.incremental import build_indicator_values
 from inclusion_data.orchestration.ingest import discover, process_file
 from inclusion_data.publishing import revisions
 from inclusion_data.publishing.publication import COLUMNS, KEYS, indicator_frame, publish, reach

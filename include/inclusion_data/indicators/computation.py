@@ -1,254 +1,240 @@
-"""Indicators computed in SQL on the warehouse, from the catalogue in ``indicators.yaml``.
+"""Indicators computed from the warehouse's accepted rows, by the catalogue in ``indicators.yaml``.
 
-Every value is a GROUP BY over accepted submissions, at each level (project and partner,
-project, all projects) and period (month, whole span): a unique count at a wider level is
-counted again, never summed from narrower ones, so a person counts once however many
-partners, projects or months served them.
+Each dataset's rows are read once (``facts``) and every indicator of it is counted at each
+level (project and partner, project, all projects) and period (month, whole span) and
+breakdown in one pass (``counting``): a unique count at a wider level is counted again, never
+summed from narrower ones, so a person counts once however many partners, projects or months
+served them. ``reference`` computes the same values with one SQL GROUP BY per set; the tests
+hold the two equal on SQLite and PostgreSQL.
 
-On PostgreSQL an indicator is one scan: a single query with GROUPING SETS for every level,
-period and breakdown. SQLite has no GROUPING SETS; there each set is its own GROUP BY (the
-embedded default holds a network's few hundred thousand rows, where that takes seconds).
+Every value carries ``rows``, how many accepted rows its group holds: what lets ``incremental``
+add and subtract submissions and drop a group that no row is left in.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, Integer, String, case, cast, func, insert, literal, select, tuple_
+import numpy as np
+import pandas as pd
+from sqlalchemy import Connection, Engine, select
 
-from inclusion_data.indicators.catalogue import AGE_GROUPS, ALL, TOTAL, Indicator, catalogue
+from inclusion_data.indicators.catalogue import ALL, TOTAL, Indicator, catalogue
+from inclusion_data.indicators.counting import Grid, count
+from inclusion_data.indicators.facts import Facts, fetch, rows_query
 from inclusion_data.indicators.targets import with_targets
 from inclusion_data.submissions.outcome import ACCEPTED
 from inclusion_data.warehouse import schema
+from inclusion_data.warehouse.load import bulk_insert
+
+KEYS = ["indicator_id", "project", "partner", "period", "dimension", "category"]
+VALUE_COLUMNS = [*KEYS, "value", "rows"]
+OVERLAP_KEYS = ["indicator_id", "partner_a", "partner_b"]
 
 
-def _event_key(table):
-    return table.c.activity_type + "|" + table.c.title + "|" + cast(table.c.start_date, String)
-
-
-def _measure(indicator: Indicator, table):
-    measure = indicator.measure
-    if measure == "distinct_persons":
-        return func.count(table.c.person_key.distinct())
-    if measure == "distinct_localities":
-        return func.count(table.c.locality_siruta.distinct())
-    if measure == "rows":
-        return func.count()
-    if measure == "distinct_events":
-        return func.count(_event_key(table).distinct())
-    if measure == "distinct_participations":  # a person at two events counts twice, at one once
-        return func.count((_event_key(table) + "|" + table.c.person_key).distinct())
-    if measure.startswith("sum:"):
-        return func.coalesce(func.sum(table.c[measure.removeprefix("sum:")]), 0)
-    raise ValueError(f"{indicator.id}: unknown measure {measure}")
-
-
-def _dimension(name: str, table):
-    """The SQL expression of a breakdown, and whether it needs the localities table."""
-    if name == "age_group":
-        age = (
-            table.c.age
-            if "age" in table.c
-            else cast(func.substr(table.c.period, 1, 4), Integer) - table.c.birth_year
-        )
-        return case(*[(age.between(low, high), label) for low, high, label in AGE_GROUPS]), False
-    if name == "county":
-        return schema.localities.c.county, True
-    if name == "locality":
-        return table.c.locality_siruta, False
-    return table.c[name], False
-
-
-_LEVELS = ((True, True), (True, False), (False, False))  # (by project, by partner)
-
-
-def _keys(table, by_project: bool, by_partner: bool, by_month: bool):
-    return [
-        table.c.project if by_project else literal(ALL),
-        table.c.partner if by_partner else literal(ALL),
-        table.c.period if by_month else literal(TOTAL),
-    ]
-
-
-def _filtered(indicator: Indicator, query, table):
-    for column, value in indicator.filters.items():
-        values = value if isinstance(value, list) else [value]
-        query = query.where(table.c[column].in_(values))
-    return query
-
-
-def _threshold_query(indicator: Indicator, table, base, keys):
-    """How many services reached at least N persons in at least M localities (0 included)."""
-    per = table.c[indicator.threshold["per"]]
-    grouping = [k for k in keys if not _is_literal(k)]
-    meets = case(
-        (
-            (func.count(table.c.person_key.distinct()) >= indicator.threshold["min_persons"])
-            & (func.count(table.c.locality_siruta.distinct()) >= indicator.threshold["min_localities"]),
-            1,
-        ),
-        else_=0,
-    )
-    inner = (
-        _filtered(
-            indicator,
-            select(*[k.label(f"k{i}") for i, k in enumerate(keys)], meets.label("meets")).select_from(base),
-            table,
-        )
-        .group_by(*grouping, per)
-        .subquery()
-    )
-    outer_keys = [inner.c[f"k{i}"] for i in range(len(keys))]
-    return select(*outer_keys, literal(TOTAL), literal(TOTAL), func.sum(inner.c.meets)).group_by(*outer_keys)
-
-
-def _is_literal(expression) -> bool:
-    return not hasattr(expression, "table")
-
-
-def _queries(indicator: Indicator):
-    table = schema.dataset_tables[indicator.dataset]
-    s = schema.submissions
-    accepted = table.join(s, (s.c.id == table.c.submission_id) & (s.c.status == ACCEPTED))
-    for by_project, by_partner in _LEVELS:
-        for by_month in (True, False):
-            keys = _keys(table, by_project, by_partner, by_month)
-            if indicator.threshold:
-                yield _threshold_query(indicator, table, accepted, keys)
-                continue
-            for dimension in (TOTAL, *indicator.breakdowns):
-                base, category = accepted, literal(TOTAL)
-                if dimension != TOTAL:
-                    category, needs_localities = _dimension(dimension, table)
-                    if needs_localities:
-                        base = base.join(
-                            schema.localities, schema.localities.c.siruta == table.c.locality_siruta
-                        )
-                query = _filtered(
-                    indicator,
-                    select(*keys, literal(dimension), category, _measure(indicator, table)).select_from(base),
-                    table,
-                )
-                if dimension != TOTAL:
-                    query = query.where(category.is_not(None))
-                grouping = [k for k in keys if not _is_literal(k)]
-                grouping += [category] if dimension != TOTAL else []
-                yield query.group_by(*grouping) if grouping else query
-
-
-def _accepted_rows(indicator: Indicator):
-    """The indicator's rows (accepted submissions, its filters) with each breakdown as a
-    column ``dim_<name>``: grouping sets then name plain columns, as PostgreSQL requires."""
-    table = schema.dataset_tables[indicator.dataset]
-    s = schema.submissions
-    base = table.join(s, (s.c.id == table.c.submission_id) & (s.c.status == ACCEPTED))
-    dimensions = []
-    for name in indicator.breakdowns:
-        expression, needs_localities = _dimension(name, table)
-        if needs_localities:  # an outer join: rows without a locality still count elsewhere
-            base = base.outerjoin(schema.localities, schema.localities.c.siruta == table.c.locality_siruta)
-        dimensions.append(expression.label(f"dim_{name}"))
-    return _filtered(indicator, select(*table.c, *dimensions).select_from(base), table).subquery()
-
-
-def _grouping_sets_rows(conn, indicator: Indicator):
-    """(project, partner, period, dimension, category, value) of every level, period and
-    breakdown of ``indicator`` in one query."""
-    rows = _accepted_rows(indicator)
-    keys = [rows.c.project, rows.c.partner, rows.c.period]
-    dimensions = [rows.c[f"dim_{name}"] for name in indicator.breakdowns]
-    sets = []
-    for by_project, by_partner in _LEVELS:
-        for by_month in (True, False):
-            chosen = [k for k, on in zip(keys, (by_project, by_partner, by_month), strict=True) if on]
-            sets += [tuple_(*chosen), *(tuple_(*chosen, d) for d in dimensions)]
-    columns = [*keys, *dimensions]
-    query = select(*columns, _measure(indicator, rows), func.grouping(*columns)).group_by(
-        func.grouping_sets(*sets)
-    )
-    width = len(columns)
-    for *values, value, grouped in conn.execute(query):
-        rolled = [bool(grouped >> (width - 1 - i) & 1) for i in range(width)]  # 1: not in the set
-        project, partner, period = (ALL if rolled[0] else values[0], ALL if rolled[1] else values[1],
-                                    TOTAL if rolled[2] else values[2])  # fmt: skip
-        broken = [i for i in range(len(dimensions)) if not rolled[3 + i]]
-        if not broken:
-            yield project, partner, period, TOTAL, TOTAL, value
-        elif values[3 + broken[0]] is not None:  # a row without the category counts in no category
-            yield project, partner, period, indicator.breakdowns[broken[0]], values[3 + broken[0]], value
-
-
-def _rows(conn, indicator: Indicator):
-    if conn.dialect.name == "postgresql" and not indicator.threshold:
-        yield from _grouping_sets_rows(conn, indicator)
-    else:
-        for query in _queries(indicator):
-            yield from conn.execute(query)
-
-
-def compute(engine: Engine, one_pass: bool = True) -> list[dict]:
-    """Every indicator value; ``one_pass=False`` runs one GROUP BY per set on PostgreSQL too
-    (what the one-pass query is tested against)."""
-    rows = []
-    with engine.connect() as conn:
-        for indicator in catalogue().values():
-            found = (
-                _rows(conn, indicator)
-                if one_pass
-                else (r for q in _queries(indicator) for r in conn.execute(q))
-            )
-            for project, partner, period, dimension, category, value in found:
-                rows.append(
-                    {
-                        "indicator_id": indicator.id,
-                        "project": project,
-                        "partner": partner,
-                        "period": period,
-                        "dimension": dimension,
-                        "category": str(category),
-                        "value": float(value),
-                    }
-                )
-    return rows
-
-
-def partner_overlaps(engine: Engine) -> list[dict]:
-    """Persons counted by both partners of each pair, for every person-counting indicator."""
-    out = []
-    with engine.connect() as conn:
-        for indicator in catalogue().values():
-            if indicator.measure != "distinct_persons":
-                continue
-            table = schema.dataset_tables[indicator.dataset]
-            s = schema.submissions
-            people = _filtered(
-                indicator,
-                select(table.c.partner, table.c.person_key)
-                .distinct()
-                .select_from(table.join(s, (s.c.id == table.c.submission_id) & (s.c.status == ACCEPTED))),
-                table,
-            ).subquery()
-            a, b = people.alias("a"), people.alias("b")
-            query = (
-                select(a.c.partner, b.c.partner, func.count(a.c.person_key.distinct()))
-                .select_from(a.join(b, (a.c.person_key == b.c.person_key) & (a.c.partner < b.c.partner)))
-                .group_by(a.c.partner, b.c.partner)
-            )
-            out += [
-                {"indicator_id": indicator.id, "partner_a": pa, "partner_b": pb, "persons": n}
-                for pa, pb, n in conn.execute(query)
-            ]
+def by_dataset() -> dict[str, list[Indicator]]:
+    out: dict[str, list[Indicator]] = {}
+    for indicator in catalogue().values():
+        out.setdefault(indicator.dataset, []).append(indicator)
     return out
 
 
-def build_indicator_values(engine: Engine) -> int:
-    """Recompute ``indicator_values`` (with targets) and ``partner_overlaps`` from the
-    warehouse in one transaction; returns the number of indicator rows."""
-    rows = with_targets(compute(engine))
-    overlaps = partner_overlaps(engine)
-    with engine.begin() as conn:
-        conn.execute(schema.indicator_values.delete())
-        conn.execute(schema.partner_overlaps.delete())
-        if rows:
-            conn.execute(insert(schema.indicator_values), rows)
-        if overlaps:
-            conn.execute(insert(schema.partner_overlaps), overlaps)
-    return len(rows)
+def accepted(table):
+    """Rows of accepted submissions (not rejected, superseded or a nil return)."""
+    s = schema.submissions
+    return table.c.submission_id.in_(select(s.c.id).where(s.c.status == ACCEPTED))
+
+
+def read_facts(conn: Connection, dataset: str, where, indicators: list[Indicator] | None = None) -> Facts:
+    """The rows ``where`` selects, with the columns ``indicators`` (default: all of the
+    dataset's) read."""
+    chosen = by_dataset()[dataset] if indicators is None else indicators
+    query, coded, numbers = rows_query(chosen, schema.dataset_tables[dataset], where)
+    return fetch(conn, query, coded, numbers)
+
+
+def _filtered(indicator: Indicator, facts: Facts) -> Facts:
+    keep = np.ones(facts.n, dtype=bool)
+    for column, value in indicator.filters.items():
+        wanted = [
+            str(v).lower() if isinstance(v, bool) else str(v)
+            for v in (value if isinstance(value, list) else [value])
+        ]
+        keep &= facts.coded[f"filter_{column}"].mask(wanted)
+    return facts if keep.all() else facts.take(keep)
+
+
+def _pair_codes(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """One code per (a, b) where both are known, -1 elsewhere."""
+    both = (a >= 0) & (b >= 0)
+    out = np.full(len(a), -1, dtype=np.int64)
+    if both.any():
+        out[both] = np.unique(a[both] * (int(b.max()) + 1) + b[both], return_inverse=True)[1].ravel()
+    return out
+
+
+def _key(indicator: Indicator, facts: Facts) -> np.ndarray | None:
+    measure = indicator.measure
+    if measure == "distinct_persons":
+        return facts.coded["person_key"].codes
+    if measure == "distinct_localities":
+        return facts.coded["locality_siruta"].codes
+    if measure == "distinct_events":
+        return facts.coded["event_key"].codes
+    if measure == "distinct_participations":  # a person at two events counts twice, at one once
+        return _pair_codes(facts.coded["event_key"].codes, facts.coded["person_key"].codes)
+    return None
+
+
+def _grid(facts: Facts) -> Grid:
+    p, q, m = (facts.coded[c] for c in ("project", "partner", "period"))
+    return Grid(p.codes, q.codes, m.codes, len(p.values), len(q.values), len(m.values))
+
+
+def _labels(coded_values: list, codes: np.ndarray, rolled: str) -> np.ndarray:
+    """Values for codes, ``rolled`` (ALL or total) where a level does not split (-1)."""
+    return np.array([*coded_values, rolled], dtype=object)[codes]
+
+
+def _frame(indicator: Indicator, facts: Facts, dimension: str, categories: list, counted) -> pd.DataFrame:
+    parts = []
+    for _, c in counted:
+        parts.append(
+            pd.DataFrame(
+                {
+                    "indicator_id": indicator.id,
+                    "project": _labels(facts.coded["project"].values, c.project, ALL),
+                    "partner": _labels(facts.coded["partner"].values, c.partner, ALL),
+                    "period": _labels(facts.coded["period"].values, c.month, TOTAL),
+                    "dimension": dimension,
+                    "category": _labels(categories, c.category, TOTAL),
+                    "value": c.value.astype(float),
+                    "rows": c.rows.astype(np.int64),
+                }
+            )
+        )
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=VALUE_COLUMNS)
+
+
+def _threshold(indicator: Indicator, facts: Facts, grid: Grid) -> pd.DataFrame:
+    """How many services reached at least N persons in at least M localities (0 included)."""
+    per = facts.coded[f"dim_{indicator.threshold['per']}"]
+    codes = np.where(per.codes >= 0, per.codes, len(per.values))  # a missing value is a group too
+    n = len(per.values) + 1
+    persons = count(grid, codes, n, key=facts.coded["person_key"].codes)
+    localities = count(grid, codes, n, key=facts.coded["locality_siruta"].codes)
+    parts = []
+    for (_, p), (_, loc) in zip(persons, localities, strict=True):
+        meets = (p.value >= indicator.threshold["min_persons"]) & (
+            loc.value >= indicator.threshold["min_localities"]
+        )
+        groups = pd.DataFrame({"project": p.project, "partner": p.partner, "month": p.month,
+                               "value": meets.astype(float), "rows": p.rows})  # fmt: skip
+        summed = groups.groupby(["project", "partner", "month"], as_index=False).sum()
+        parts.append(
+            pd.DataFrame(
+                {
+                    "indicator_id": indicator.id,
+                    "project": _labels(facts.coded["project"].values, summed.project.to_numpy(), ALL),
+                    "partner": _labels(facts.coded["partner"].values, summed.partner.to_numpy(), ALL),
+                    "period": _labels(facts.coded["period"].values, summed.month.to_numpy(), TOTAL),
+                    "dimension": TOTAL,
+                    "category": TOTAL,
+                    "value": summed.value.to_numpy(),
+                    "rows": summed.rows.to_numpy(),
+                }
+            )
+        )
+    return pd.concat(parts, ignore_index=True)
+
+
+def values(indicator: Indicator, facts: Facts) -> pd.DataFrame:
+    """Every level, period and breakdown of ``indicator`` over ``facts`` (VALUE_COLUMNS)."""
+    facts = _filtered(indicator, facts)
+    if not facts.n:  # a count over no row is 0 (as SQL's aggregate without GROUP BY says)
+        return pd.DataFrame(columns=VALUE_COLUMNS) if indicator.threshold else grand_total(indicator)
+    grid = _grid(facts)
+    if indicator.threshold:
+        return _threshold(indicator, facts, grid)
+    key = _key(indicator, facts)
+    weight = facts.numbers.get(f"sum_{indicator.measure.removeprefix('sum:')}")
+    frames = [_frame(indicator, facts, TOTAL, [], count(grid, np.zeros(facts.n, np.int64), 1, key, weight))]
+    for name in indicator.breakdowns:
+        category = facts.coded[f"dim_{name}"]
+        counted = count(grid, category.codes, len(category.values), key, weight)
+        frames.append(_frame(indicator, facts, name, category.values, counted))
+    return pd.concat(frames, ignore_index=True)
+
+
+def grand_total(indicator: Indicator) -> pd.DataFrame:
+    """The value across projects, partners and the span, 0: published even with no row."""
+    return pd.DataFrame([[indicator.id, ALL, ALL, TOTAL, TOTAL, TOTAL, 0.0, 0]], columns=VALUE_COLUMNS)
+
+
+def is_grand_total(frame: pd.DataFrame) -> pd.Series:
+    return (
+        (frame.project == ALL) & (frame.partner == ALL) & (frame.period == TOTAL) & (frame.dimension == TOTAL)
+    )
+
+
+def overlaps(indicator: Indicator, facts: Facts) -> pd.DataFrame:
+    """Persons ``indicator`` counts at both partners of each pair (partner_a < partner_b)."""
+    facts = _filtered(indicator, facts)
+    partner, person = facts.coded["partner"], facts.coded["person_key"]
+    seen = pd.DataFrame({"partner": partner.codes, "person": person.codes}).drop_duplicates()
+    shared = seen[seen.person.duplicated(keep=False)]
+    pairs = shared.merge(shared, on="person")
+    names = np.array(partner.values, dtype=object)
+    pairs = pairs.assign(
+        partner_a=names[pairs.partner_x.to_numpy()], partner_b=names[pairs.partner_y.to_numpy()]
+    )
+    pairs = pairs[pairs.partner_a < pairs.partner_b]
+    counted = pairs.groupby(["partner_a", "partner_b"], as_index=False).person.nunique()
+    return counted.rename(columns={"person": "persons"}).assign(indicator_id=indicator.id)[
+        [*OVERLAP_KEYS, "persons"]
+    ]
+
+
+def compute_all(conn: Connection, where=accepted) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every indicator value and partner overlap over the rows ``where(table)`` selects."""
+    found, shared = [], []
+    for dataset, indicators in by_dataset().items():
+        facts = read_facts(conn, dataset, where(schema.dataset_tables[dataset]))
+        for indicator in indicators:
+            found.append(values(indicator, facts))
+            if indicator.measure == "distinct_persons":
+                shared.append(overlaps(indicator, facts))
+    return (
+        pd.concat(found, ignore_index=True) if found else pd.DataFrame(columns=VALUE_COLUMNS),
+        pd.concat(shared, ignore_index=True) if shared else pd.DataFrame(columns=[*OVERLAP_KEYS, "persons"]),
+    )
+
+
+def compute(engine: Engine) -> list[dict]:
+    """Every indicator value (KEYS and value), as ``reference.reference_values`` gives them."""
+    with engine.connect() as conn:
+        frame, _ = compute_all(conn)
+    return frame[[*KEYS, "value"]].to_dict("records")
+
+
+def write_values(conn: Connection, frame: pd.DataFrame) -> None:
+    """Insert indicator rows (VALUE_COLUMNS) with their targets, in bulk."""
+    if not len(frame):
+        return
+    records = with_targets(frame[VALUE_COLUMNS].to_dict("records"))
+    names = [*VALUE_COLUMNS, "target", "achievement_pct"]
+    bulk_insert(conn, schema.indicator_values.name, names, [tuple(r[n] for n in names) for r in records])
+
+
+def write_overlaps(conn: Connection, frame: pd.DataFrame) -> None:
+    names = [*OVERLAP_KEYS, "persons"]
+    payload = [(a, b, c, int(n)) for a, b, c, n in frame[names].itertuples(index=False)]
+    bulk_insert(conn, schema.partner_overlaps.name, names, payload)
+
+
+def rebuild(conn: Connection) -> int:
+    """Recompute ``indicator_values`` and ``partner_overlaps`` whole, in ``conn``'s transaction."""
+    frame, shared = compute_all(conn)
+    conn.execute(schema.indicator_values.delete())
+    conn.execute(schema.partner_overlaps.delete())
+    write_values(conn, frame)
+    write_overlaps(conn, shared)
+    return len(frame)

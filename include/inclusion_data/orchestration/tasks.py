@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from sqlalchemy import Engine
 
 from inclusion_data.contracts.network import load_network
-from inclusion_data.indicators.computation import build_indicator_values
+from inclusion_data.indicators.incremental import build_indicator_values
 from inclusion_data.intake.sealing import NameSeal
 from inclusion_data.orchestration.attempts import MAX_ATTEMPTS, Attempts
 from inclusion_data.orchestration.faults import is_infrastructure_fault
@@ -183,7 +183,8 @@ def build_and_publish() -> dict:
     if standing is not None:  # nothing new since the latest publication: recompute nothing
         engine.dispose()
         return {"publication": standing.publication, "changed": False, "html": str(standing.html)}
-    rows = build_indicator_values(engine)
+    built = build_indicator_values(engine)
+    log.info("indicators: %s build, %d values written", built.mode, built.values)
     refresh_reports(settings, engine)
     published = publish(engine, settings)
     push_published(settings)
@@ -191,7 +192,8 @@ def build_and_publish() -> dict:
     return {
         "publication": published.publication,
         "changed": published.changed,
-        "indicator_rows": rows,
+        "indicators": built.mode,
+        "indicator_rows": built.values,
         "csv": str(published.csv),
         "workbook": str(published.workbook),
         "html": str(published.html),

@@ -236,13 +236,20 @@ def _insert_rows(conn: Connection, record: SubmissionRecord, submission_id: int,
     for name in stored:
         process = None if copy else table.c[name].type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
         values[name] = _column(rows, name, table.c[name], process)
-    payload = list(zip(*values.values(), strict=True))
-    if copy:
-        _copy(conn, table.name, list(values), payload)
+    bulk_insert(conn, table.name, list(values), list(zip(*values.values(), strict=True)))
+
+
+def bulk_insert(conn: Connection, table: str, names: list[str], payload: list[tuple]) -> None:
+    """Rows as one bulk statement: COPY on PostgreSQL, ``executemany`` of one prepared INSERT
+    elsewhere (values already as the driver takes them)."""
+    if not payload:
+        return
+    if conn.dialect.name == "postgresql":
+        _copy(conn, table, names, payload)
     else:
-        names = ", ".join(f'"{name}"' for name in values)
-        marks = ", ".join("?" for _ in values)
-        conn.exec_driver_sql(f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})', payload)
+        columns = ", ".join(f'"{name}"' for name in names)
+        marks = ", ".join("?" for _ in names)
+        conn.exec_driver_sql(f'INSERT INTO "{table}" ({columns}) VALUES ({marks})', payload)
 
 
 def _copy(conn: Connection, table: str, names: list[str], payload: list[tuple]) -> None:

@@ -123,6 +123,19 @@ indicator_values = Table(
     Column("value", Float, nullable=False),  # exact; public outputs suppress small cells
     Column("target", Float),
     Column("achievement_pct", Float),
+    Column("rows", Integer, nullable=False, server_default="0"),  # accepted rows in the group
+)
+
+# What indicator_values were computed from, so the next build adds and subtracts only the
+# submissions accepted or withdrawn since (one row; ``config`` hashes the catalogue, targets
+# and network: when it changes, the next build is a full one).
+indicator_basis = Table(
+    "indicator_basis",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("submissions", Text, nullable=False),  # JSON list of the accepted submission ids
+    Column("config", String(64), nullable=False),
+    Column("built_at", DateTime(timezone=True), nullable=False),
 )
 
 completeness = Table(
@@ -278,7 +291,7 @@ def _dataset_columns(dataset: Dataset) -> list[Column]:
         if f.kind is Kind.BIRTH:
             columns.append(Column("birth_year", Integer))
         elif f.kind is Kind.LOCALITY:
-            columns.append(Column("locality_siruta", Integer))
+            columns.append(Column("locality_siruta", Integer, index=True))
         elif not f.personal:
             columns.append(Column(f.name, _TYPES[f.kind](), nullable=not f.required))
     return columns
@@ -296,7 +309,7 @@ def _dataset_table(dataset: Dataset) -> Table:
         Column("project", String(16), nullable=False),
         Column("partner", String(64), nullable=False),
         Column("period", String(7), nullable=False),
-        Column("person_key", String(32), nullable=False),
+        Column("person_key", String(32), nullable=False, index=True),  # incremental builds look people up
         *_dataset_columns(dataset),
     )
 
