@@ -20,10 +20,10 @@ from sqlalchemy import Connection, Engine, select
 from inclusion_data.indicators.catalogue import ALL, TOTAL, Indicator, catalogue
 from inclusion_data.indicators.counting import Grid, count
 from inclusion_data.indicators.facts import Facts, fetch, rows_query
-from inclusion_data.indicators.targets import with_targets
+from inclusion_data.indicators.targets import targets, with_targets
 from inclusion_data.submissions.outcome import ACCEPTED
 from inclusion_data.warehouse import schema
-from inclusion_data.warehouse.load import bulk_insert
+from inclusion_data.warehouse.load import bulk_insert_frame
 
 KEYS = ["indicator_id", "project", "partner", "period", "dimension", "category"]
 VALUE_COLUMNS = [*KEYS, "value", "rows"]
@@ -219,15 +219,20 @@ def write_values(conn: Connection, frame: pd.DataFrame) -> None:
     """Insert indicator rows (VALUE_COLUMNS) with their targets, in bulk."""
     if not len(frame):
         return
-    records = with_targets(frame[VALUE_COLUMNS].to_dict("records"))
-    names = [*VALUE_COLUMNS, "target", "achievement_pct"]
-    bulk_insert(conn, schema.indicator_values.name, names, [tuple(r[n] for n in names) for r in records])
+    out = frame[VALUE_COLUMNS].assign(target=np.nan, achievement_pct=np.nan)
+    keyed = out.set_index(KEYS).index
+    targeted = np.flatnonzero(keyed.isin(list(targets())))
+    if len(targeted):  # few rows: the one rule of with_targets, row by row
+        rows = with_targets(out.iloc[targeted][VALUE_COLUMNS].to_dict("records"))
+        out.iloc[targeted, out.columns.get_loc("target")] = [r["target"] for r in rows]
+        out.iloc[targeted, out.columns.get_loc("achievement_pct")] = [r["achievement_pct"] for r in rows]
+    bulk_insert_frame(conn, schema.indicator_values.name, out)
 
 
 def write_overlaps(conn: Connection, frame: pd.DataFrame) -> None:
-    names = [*OVERLAP_KEYS, "persons"]
-    payload = [(a, b, c, int(n)) for a, b, c, n in frame[names].itertuples(index=False)]
-    bulk_insert(conn, schema.partner_overlaps.name, names, payload)
+    bulk_insert_frame(
+        conn, schema.partner_overlaps.name, frame[[*OVERLAP_KEYS, "persons"]].astype({"persons": "int64"})
+    )
 
 
 def rebuild(conn: Connection) -> int:

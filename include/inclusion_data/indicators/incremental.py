@@ -57,6 +57,7 @@ from inclusion_data.indicators.targets import targets
 from inclusion_data.submissions.outcome import ACCEPTED
 from inclusion_data.warehouse import schema
 
+_LISTED = 5000  # keys named in the query (SQLite takes at most 32,766 parameters); more: a subquery
 ENGINE_VERSION = "1"  # raise when how values are computed changes: the next build is then full
 
 
@@ -105,8 +106,9 @@ def build_indicator_values(engine: Engine, full: bool = False) -> Built:
     return built
 
 
-def _touched(indicators: list[Indicator], table, changed: list[int]):
-    """Rows of the changed submissions and every row of a key they hold."""
+def _touched(conn: Connection, indicators: list[Indicator], table, changed: list[int]):
+    """Rows of the changed submissions and every row of a key they hold (the keys listed, so
+    the database answers from its indexes)."""
     theirs = table.c.submission_id.in_(changed)
     where = theirs
     measures = {i.measure for i in indicators if not i.threshold}
@@ -118,7 +120,9 @@ def _touched(indicators: list[Indicator], table, changed: list[int]):
     if "distinct_events" in measures:
         keyed.append(event_key(table))
     for key in keyed:
-        where = where | key.in_(select(key).where(theirs).distinct().scalar_subquery())
+        held = select(key).where(theirs & key.is_not(None)).distinct()
+        listed = list(conn.scalars(held.limit(_LISTED + 1)))
+        where = where | key.in_(listed if len(listed) <= _LISTED else held.scalar_subquery())
     return where
 
 
@@ -142,7 +146,7 @@ def _apply(conn: Connection, added: list[int], withdrawn: list[int]) -> int:
             continue
         table = schema.dataset_tables[dataset]
         ids = list(conn.scalars(select(s.c.id).where(s.c.id.in_(changed) & (s.c.dataset == dataset))))
-        touched = _touched(indicators, table, ids)
+        touched = _touched(conn, indicators, table, ids)
         was_accepted = (accepted(table) & ~table.c.submission_id.in_(added)) | table.c.submission_id.in_(
             withdrawn
         )

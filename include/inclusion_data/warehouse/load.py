@@ -252,6 +252,24 @@ def bulk_insert(conn: Connection, table: str, names: list[str], payload: list[tu
         conn.exec_driver_sql(f'INSERT INTO "{table}" ({columns}) VALUES ({marks})', payload)
 
 
+def bulk_insert_frame(conn: Connection, table: str, frame: pd.DataFrame) -> None:
+    """A frame's rows (columns named as the table's, NaN as NULL) as one bulk statement; on
+    PostgreSQL the frame goes to COPY as CSV, written by pandas rather than row by row."""
+    if not len(frame):
+        return
+    if conn.dialect.name != "postgresql":
+        clean = frame.astype(object).where(frame.notna(), None)
+        bulk_insert(conn, table, list(frame.columns), list(clean.itertuples(index=False, name=None)))
+        return
+    driver = conn.connection.driver_connection
+    if driver is None:
+        raise RuntimeError("the warehouse connection is closed; cannot COPY into it")
+    columns = ", ".join(f'"{name}"' for name in frame.columns)
+    with driver.cursor().copy(f'COPY "{table}" ({columns}) FROM STDIN WITH (FORMAT csv)') as copy:
+        for start in range(0, len(frame), 200_000):
+            copy.write(frame.iloc[start : start + 200_000].to_csv(index=False, header=False))
+
+
 def _copy(conn: Connection, table: str, names: list[str], payload: list[tuple]) -> None:
     """PostgreSQL's COPY: one stream instead of a statement per row, in the same transaction."""
     driver = conn.connection.driver_connection
