@@ -22,7 +22,9 @@ def _table(engine, table, keys) -> pd.DataFrame:
 
 
 def _both(engine):
+    keys = ["indicator_id", "project", "partner", "period", "dimension", "category"]
     return (
+        _table(engine, schema.indicator_parts, keys),
         _table(
             engine,
             schema.indicator_values,
@@ -39,11 +41,13 @@ def _load_inbox(settings, engine) -> None:
 
 
 def _assert_equal_to_a_full_rebuild(engine) -> None:
-    values, overlaps = _both(engine)
+    parts, values, overlaps = _both(engine)
     assert build_indicator_values(engine, full=True).mode == "full"
-    full_values, full_overlaps = _both(engine)
+    full_parts, full_values, full_overlaps = _both(engine)
     pd.testing.assert_frame_equal(values, full_values, check_exact=False, rtol=1e-12)
     pd.testing.assert_frame_equal(overlaps, full_overlaps)
+    pd.testing.assert_frame_equal(parts, full_parts)
+    assert len(parts) and len(overlaps)
 
 
 def test_nothing_new_builds_nothing(settings, engine):
@@ -51,7 +55,7 @@ def test_nothing_new_builds_nothing(settings, engine):
     before = _both(engine)
     built = build_indicator_values(engine)
     assert (built.mode, built.values) == ("unchanged", 0)
-    pd.testing.assert_frame_equal(before[0], _both(engine)[0])
+    pd.testing.assert_frame_equal(before[1], _both(engine)[1])
 
 
 @pytest.mark.parametrize("rounds", [1, 2])
@@ -111,7 +115,7 @@ def test_a_changed_target_file_rebuilds_whole(settings, engine, tmp_path, monkey
     path.write_text("TWAM:\n  persons_assisted: 100\n", "utf-8")
     monkeypatch.setenv("INCLUSION_TARGETS", str(path))
     assert build_indicator_values(engine).mode == "full"
-    values, _ = _both(engine)
+    _, values, _ = _both(engine)
     top = values.set_index(["indicator_id", "project", "partner", "period", "dimension", "category"])
     row = top.loc[[("persons_assisted", "TWAM", "ALL", "total", "total", "total")]]
     assert row.target.tolist() == [100.0]

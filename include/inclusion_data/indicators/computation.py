@@ -13,6 +13,8 @@ add and subtract submissions and drop a group that no row is left in.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, Engine, select
@@ -114,36 +116,55 @@ def _frame(indicator: Indicator, facts: Facts, dimension: str, categories: list,
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=VALUE_COLUMNS)
 
 
-def _threshold(indicator: Indicator, facts: Facts, grid: Grid) -> pd.DataFrame:
-    """How many services reached at least N persons in at least M localities (0 included)."""
+NO_VALUE = "-"  # a threshold part for rows without the 'per' value: still a group, as in SQL
+
+
+def threshold_parts(indicator: Indicator, facts: Facts) -> pd.DataFrame:
+    """What a threshold indicator is decided from, per level, period and value of its 'per'
+    column: distinct persons (dimension ``persons``) and localities (``localities``). Unlike
+    the threshold's count these add up, so incremental builds keep them (``indicator_parts``)."""
+    facts = _filtered(indicator, facts)
+    if not facts.n:
+        return pd.DataFrame(columns=VALUE_COLUMNS)
+    grid = _grid(facts)
     per = facts.coded[f"dim_{indicator.threshold['per']}"]
-    codes = np.where(per.codes >= 0, per.codes, len(per.values))  # a missing value is a group too
-    n = len(per.values) + 1
-    persons = count(grid, codes, n, key=facts.coded["person_key"].codes)
-    localities = count(grid, codes, n, key=facts.coded["locality_siruta"].codes)
-    parts = []
-    for (_, p), (_, loc) in zip(persons, localities, strict=True):
-        meets = (p.value >= indicator.threshold["min_persons"]) & (
-            loc.value >= indicator.threshold["min_localities"]
-        )
-        groups = pd.DataFrame({"project": p.project, "partner": p.partner, "month": p.month,
-                               "value": meets.astype(float), "rows": p.rows})  # fmt: skip
-        summed = groups.groupby(["project", "partner", "month"], as_index=False).sum()
-        parts.append(
-            pd.DataFrame(
-                {
-                    "indicator_id": indicator.id,
-                    "project": _labels(facts.coded["project"].values, summed.project.to_numpy(), ALL),
-                    "partner": _labels(facts.coded["partner"].values, summed.partner.to_numpy(), ALL),
-                    "period": _labels(facts.coded["period"].values, summed.month.to_numpy(), TOTAL),
-                    "dimension": TOTAL,
-                    "category": TOTAL,
-                    "value": summed.value.to_numpy(),
-                    "rows": summed.rows.to_numpy(),
-                }
-            )
-        )
-    return pd.concat(parts, ignore_index=True)
+    codes = np.where(per.codes >= 0, per.codes, len(per.values))
+    labels = [*per.values, NO_VALUE]
+    return pd.concat(
+        [
+            _frame(
+                indicator,
+                facts,
+                "persons",
+                labels,
+                count(grid, codes, len(labels), key=facts.coded["person_key"].codes),
+            ),
+            _frame(
+                indicator,
+                facts,
+                "localities",
+                labels,
+                count(grid, codes, len(labels), key=facts.coded["locality_siruta"].codes),
+            ),
+        ],
+        ignore_index=True,
+    )
+
+
+def threshold_values(indicator: Indicator, parts: pd.DataFrame) -> pd.DataFrame:
+    """How many 'per' values reached at least N persons in at least M localities (0 included)."""
+    if not len(parts):
+        return pd.DataFrame(columns=VALUE_COLUMNS)
+    group = ["indicator_id", "project", "partner", "period", "category"]
+    persons = parts[parts.dimension == "persons"].set_index(group)
+    localities = parts[parts.dimension == "localities"].set_index(group)["value"].reindex(persons.index)
+    meets = (persons["value"] >= indicator.threshold["min_persons"]) & (
+        localities >= indicator.threshold["min_localities"]
+    )
+    summed = (
+        persons.assign(value=meets.astype(float)).groupby(group[:-1])[["value", "rows"]].sum().reset_index()
+    )
+    return summed.assign(dimension=TOTAL, category=TOTAL)[VALUE_COLUMNS]
 
 
 def values(indicator: Indicator, facts: Facts) -> pd.DataFrame:
@@ -151,9 +172,9 @@ def values(indicator: Indicator, facts: Facts) -> pd.DataFrame:
     facts = _filtered(indicator, facts)
     if not facts.n:  # a count over no row is 0 (as SQL's aggregate without GROUP BY says)
         return pd.DataFrame(columns=VALUE_COLUMNS) if indicator.threshold else grand_total(indicator)
-    grid = _grid(facts)
     if indicator.threshold:
-        return _threshold(indicator, facts, grid)
+        return threshold_values(indicator, threshold_parts(indicator, facts))
+    grid = _grid(facts)
     key = _key(indicator, facts)
     weight = facts.numbers.get(f"sum_{indicator.measure.removeprefix('sum:')}")
     frames = [_frame(indicator, facts, TOTAL, [], count(grid, np.zeros(facts.n, np.int64), 1, key, weight))]
@@ -193,26 +214,47 @@ def overlaps(indicator: Indicator, facts: Facts) -> pd.DataFrame:
     ]
 
 
-def compute_all(conn: Connection, where=accepted) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Every indicator value and partner overlap over the rows ``where(table)`` selects."""
-    found, shared = [], []
+@dataclass(frozen=True)
+class Computed:
+    values: pd.DataFrame  # VALUE_COLUMNS
+    overlaps: pd.DataFrame  # OVERLAP_KEYS, persons
+    parts: pd.DataFrame  # threshold parts, VALUE_COLUMNS
+
+
+def _concat(frames: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+
+
+def compute_all(conn: Connection, where=accepted) -> Computed:
+    """Every indicator value, partner overlap and threshold part over the rows ``where(table)``
+    selects."""
+    found, shared, parts = [], [], []
     for dataset, indicators in by_dataset().items():
         facts = read_facts(conn, dataset, where(schema.dataset_tables[dataset]))
         for indicator in indicators:
+            if indicator.threshold:
+                parts.append(threshold_parts(indicator, facts))
+                found.append(threshold_values(indicator, parts[-1]))
+                continue
             found.append(values(indicator, facts))
             if indicator.measure == "distinct_persons":
                 shared.append(overlaps(indicator, facts))
-    return (
-        pd.concat(found, ignore_index=True) if found else pd.DataFrame(columns=VALUE_COLUMNS),
-        pd.concat(shared, ignore_index=True) if shared else pd.DataFrame(columns=[*OVERLAP_KEYS, "persons"]),
+    return Computed(
+        _concat(found, VALUE_COLUMNS),
+        _concat(shared, [*OVERLAP_KEYS, "persons"]),
+        _concat(parts, VALUE_COLUMNS),
     )
 
 
 def compute(engine: Engine) -> list[dict]:
     """Every indicator value (KEYS and value), as ``reference.reference_values`` gives them."""
     with engine.connect() as conn:
-        frame, _ = compute_all(conn)
+        frame = compute_all(conn).values
     return frame[[*KEYS, "value"]].to_dict("records")
+
+
+def write_parts(conn: Connection, frame: pd.DataFrame) -> None:
+    bulk_insert_frame(conn, schema.indicator_parts.name, frame[VALUE_COLUMNS])
 
 
 def write_values(conn: Connection, frame: pd.DataFrame) -> None:
@@ -236,10 +278,12 @@ def write_overlaps(conn: Connection, frame: pd.DataFrame) -> None:
 
 
 def rebuild(conn: Connection) -> int:
-    """Recompute ``indicator_values`` and ``partner_overlaps`` whole, in ``conn``'s transaction."""
-    frame, shared = compute_all(conn)
-    conn.execute(schema.indicator_values.delete())
-    conn.execute(schema.partner_overlaps.delete())
-    write_values(conn, frame)
-    write_overlaps(conn, shared)
-    return len(frame)
+    """Recompute ``indicator_values``, ``partner_overlaps`` and ``indicator_parts`` whole, in
+    ``conn``'s transaction."""
+    computed = compute_all(conn)
+    for table in (schema.indicator_values, schema.partner_overlaps, schema.indicator_parts):
+        conn.execute(table.delete())
+    write_values(conn, computed.values)
+    write_overlaps(conn, computed.overlaps)
+    write_parts(conn, computed.parts)
+    return len(computed.values)

@@ -6,9 +6,10 @@ count differently: every other key's rows are untouched. So the rows of those ke
 twice, as accepted before and as accepted now (superseded rows stay in the warehouse), both
 are counted with the same engine, and their difference is added to the stored values: exact
 for distinct counts at every level and over the whole span as much as for sums. A group whose
-last row went is dropped (``rows``). Threshold indicators (how many services reached N
-persons in M localities) do not add up, so theirs are recomputed whole when their dataset
-changed. With nothing accepted or withdrawn since, a build reads two small tables and stops.
+last row went is dropped (``rows``). A threshold indicator (how many services reached N
+persons in M localities) does not add up, but its parts do: distinct persons and localities
+per service (``indicator_parts``) are added to, and the threshold decided again. With
+nothing accepted or withdrawn since, a build reads two small tables and stops.
 
 A full rebuild runs the first time, whenever the catalogue, targets or localities change
 (``config``), and on request (``full=True``); the tests hold incremental equal to full.
@@ -48,8 +49,11 @@ from inclusion_data.indicators.computation import (
     overlaps,
     read_facts,
     rebuild,
+    threshold_parts,
+    threshold_values,
     values,
     write_overlaps,
+    write_parts,
     write_values,
 )
 from inclusion_data.indicators.facts import event_key
@@ -111,11 +115,11 @@ def _touched(conn: Connection, indicators: list[Indicator], table, changed: list
     the database answers from its indexes)."""
     theirs = table.c.submission_id.in_(changed)
     where = theirs
-    measures = {i.measure for i in indicators if not i.threshold}
+    measures = {i.measure for i in indicators}
     keyed = []
-    if measures & {"distinct_persons", "distinct_participations"}:
+    if measures & {"distinct_persons", "distinct_participations", "threshold"}:
         keyed.append(table.c.person_key)
-    if "distinct_localities" in measures:
+    if measures & {"distinct_localities", "threshold"}:
         keyed.append(table.c.locality_siruta)
     if "distinct_events" in measures:
         keyed.append(event_key(table))
@@ -127,12 +131,15 @@ def _touched(conn: Connection, indicators: list[Indicator], table, changed: list
 
 
 def _difference(
-    after: pd.DataFrame, before: pd.DataFrame, keys: list[str], measures: list[str]
+    after: pd.DataFrame,
+    before: pd.DataFrame,
+    keys: list[str] = KEYS,
+    measures: tuple[str, ...] = ("value", "rows"),
 ) -> pd.DataFrame:
     merged = after.merge(before, on=keys, how="outer", suffixes=("", "_before"))
     for m in measures:
         merged[m] = merged[m].fillna(0) - merged[f"{m}_before"].fillna(0)
-    changed = merged[measures].ne(0).any(axis=1)
+    changed = merged[list(measures)].ne(0).any(axis=1)
     return merged.loc[changed, [*keys, *measures]]
 
 
@@ -140,7 +147,8 @@ def _apply(conn: Connection, added: list[int], withdrawn: list[int]) -> int:
     s = schema.submissions
     changed = added + withdrawn
     datasets = set(conn.scalars(select(s.c.dataset).where(s.c.id.in_(changed)).distinct()))
-    deltas, shared, replaced = [], [], []
+    deltas, shared, parts = [], [], []
+    thresholds = []
     for dataset, indicators in by_dataset().items():
         if dataset not in datasets:
             continue
@@ -150,40 +158,48 @@ def _apply(conn: Connection, added: list[int], withdrawn: list[int]) -> int:
         was_accepted = (accepted(table) & ~table.c.submission_id.in_(added)) | table.c.submission_id.in_(
             withdrawn
         )
-        plain = [i for i in indicators if not i.threshold]
-        after = read_facts(conn, dataset, touched & accepted(table), plain)
-        before = read_facts(conn, dataset, touched & was_accepted, plain)
-        for indicator in plain:
-            deltas.append(
-                _difference(values(indicator, after), values(indicator, before), KEYS, ["value", "rows"])
-            )
+        after = read_facts(conn, dataset, touched & accepted(table))
+        before = read_facts(conn, dataset, touched & was_accepted)
+        for indicator in indicators:
+            if indicator.threshold:
+                thresholds.append(indicator)
+                parts.append(
+                    _difference(threshold_parts(indicator, after), threshold_parts(indicator, before))
+                )
+                continue
+            deltas.append(_difference(values(indicator, after), values(indicator, before)))
             if indicator.measure == "distinct_persons":
                 shared.append(
                     _difference(
-                        overlaps(indicator, after), overlaps(indicator, before), OVERLAP_KEYS, ["persons"]
+                        overlaps(indicator, after), overlaps(indicator, before), OVERLAP_KEYS, ("persons",)
                     )
                 )
-        for indicator in indicators:
-            if indicator.threshold:  # not a sum of its parts: recounted whole
-                replaced.append(
-                    (indicator, values(indicator, read_facts(conn, dataset, accepted(table), [indicator])))
-                )
-    written = _add_values(conn, pd.concat(deltas, ignore_index=True) if deltas else None)
-    iv = schema.indicator_values
-    for indicator, frame in replaced:
+    written = _add(conn, schema.indicator_values, deltas, write_values)
+    _add(conn, schema.indicator_parts, parts, write_parts)
+    iv, ip = schema.indicator_values, schema.indicator_parts
+    for indicator in thresholds:  # not a sum of its parts: decided again from them
+        stored = pd.DataFrame(
+            conn.execute(
+                select(*(ip.c[c] for c in VALUE_COLUMNS)).where(ip.c.indicator_id == indicator.id)
+            ).all(),
+            columns=VALUE_COLUMNS,
+        )
         conn.execute(iv.delete().where(iv.c.indicator_id == indicator.id))
-        write_values(conn, frame)
-        written += len(frame)
+        decided = threshold_values(indicator, stored)
+        write_values(conn, decided)
+        written += len(decided)
     if shared:
         _add_overlaps(conn, pd.concat(shared, ignore_index=True))
     return written
 
 
-def _add_values(conn: Connection, delta: pd.DataFrame | None) -> int:
-    """Add ``delta`` (KEYS, value, rows) to the stored values, through a temporary table."""
+def _add(conn: Connection, table: Table, deltas: list[pd.DataFrame], write) -> int:
+    """Add the ``deltas`` (KEYS, value, rows) to ``table``'s rows through a temporary table
+    and ``write`` the sums back; groups left without rows go (an indicator's grand total
+    stays, 0, as a full build publishes it)."""
+    delta = pd.concat(deltas, ignore_index=True) if deltas else None
     if delta is None or not len(delta):
         return 0
-    iv = schema.indicator_values
     scratch = Table(
         "indicator_delta",
         MetaData(),
@@ -195,21 +211,19 @@ def _add_values(conn: Connection, delta: pd.DataFrame | None) -> int:
     scratch.create(conn)
     try:
         conn.execute(scratch.insert(), delta.to_dict("records"))
-        same = and_(*(iv.c[k] == scratch.c[k] for k in KEYS))
-        old = pd.DataFrame(
-            conn.execute(
-                select(*(iv.c[k] for k in KEYS), iv.c.value, iv.c.rows).join_from(iv, scratch, same)
-            ).all(),
-            columns=VALUE_COLUMNS,
+        same = and_(*(table.c[k] == scratch.c[k] for k in KEYS))
+        query = select(*(table.c[k] for k in KEYS), table.c.value, table.c.rows).join_from(
+            table, scratch, same
         )
-        conn.execute(iv.delete().where(exists(select(1).select_from(scratch).where(same))))
+        old = pd.DataFrame(conn.execute(query).all(), columns=VALUE_COLUMNS)
+        conn.execute(table.delete().where(exists(select(1).select_from(scratch).where(same))))
     finally:
         scratch.drop(conn)
     merged = delta.merge(old, on=KEYS, how="left", suffixes=("", "_old"))
     merged["value"] = merged["value"] + merged["value_old"].fillna(0)
     merged["rows"] = (merged["rows"] + merged["rows_old"].fillna(0)).astype("int64")
-    kept = merged[(merged["rows"] > 0) | is_grand_total(merged)]
-    write_values(conn, kept)
+    kept = merged[(merged["rows"] > 0) | (is_grand_total(merged) & (table is schema.indicator_values))]
+    write(conn, kept)
     return len(kept)
 
 

@@ -126,6 +126,16 @@ indicator_values = Table(
     Column("rows", Integer, nullable=False, server_default="0"),  # accepted rows in the group
 )
 
+# What threshold indicators are decided from (distinct persons and localities per value of
+# their 'per' column, at each level and period), kept so incremental builds can add to them.
+indicator_parts = Table(
+    "indicator_parts",
+    metadata,
+    *(Column(c.name, c.type, primary_key=True) for c in indicator_values.primary_key.columns),
+    Column("value", Float, nullable=False),
+    Column("rows", Integer, nullable=False),
+)
+
 # What indicator_values were computed from, so the next build adds and subtracts only the
 # submissions accepted or withdrawn since (one row; ``config`` hashes the catalogue, targets
 # and network: when it changes, the next build is a full one).

@@ -1,4 +1,4 @@
-"""indicator rows and basis for incremental builds
+"""indicator rows, threshold parts and basis for incremental builds; person and locality indexes
 
 Revision ID: 0012
 Revises: 0011
@@ -28,6 +28,18 @@ def upgrade() -> None:
         sa.Column("config", sa.String(length=64), nullable=False),
         sa.Column("built_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_table(
+        "indicator_parts",
+        sa.Column("indicator_id", sa.String(length=64), nullable=False),
+        sa.Column("project", sa.String(length=16), nullable=False),
+        sa.Column("partner", sa.String(length=64), nullable=False),
+        sa.Column("period", sa.String(length=7), nullable=False),
+        sa.Column("dimension", sa.String(length=32), nullable=False),
+        sa.Column("category", sa.String(length=64), nullable=False),
+        sa.Column("value", sa.Float(), nullable=False),
+        sa.Column("rows", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("indicator_id", "project", "partner", "period", "dimension", "category"),
     )
     with op.batch_alter_table("beneficiaries", schema=None) as batch_op:
         batch_op.create_index(
@@ -67,5 +79,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_beneficiaries_person_key"))
         batch_op.drop_index(batch_op.f("ix_beneficiaries_locality_siruta"))
 
+    op.drop_table("indicator_parts")
     op.drop_table("indicator_basis")
     # ### end Alembic commands ###
