@@ -90,11 +90,12 @@ def _text(column):
 
 def rows_query(indicators: list[Indicator], table, where) -> tuple:
     """One SELECT of every column the ``indicators`` (of one dataset) read, as text (numbers to
-    sum as floats), under ``where``; with the names of the coded and the number columns."""
+    sum, and the submission id, as floats), under ``where``; with the names of the coded and
+    the number columns."""
     coded = {c: table.c[c] for c in (*LEVEL_COLUMNS, "person_key")}
     if "locality_siruta" in table.c:
         coded["locality_siruta"] = cast(table.c.locality_siruta, String)
-    numbers: dict[str, ColumnElement] = {}
+    numbers: dict[str, ColumnElement] = {"submission_id": table.c.submission_id}
     base = table
     for indicator in indicators:
         for name in (*indicator.breakdowns, *([indicator.threshold["per"]] if indicator.threshold else [])):

@@ -3,8 +3,8 @@
 A value is a function of the accepted rows. When submissions are accepted or withdrawn
 (superseded) since the last build, only the keys (persons, localities, events) they hold can
 count differently: every other key's rows are untouched. So the rows of those keys are read
-twice, as accepted before and as accepted now (superseded rows stay in the warehouse), both
-are counted with the same engine, and their difference is added to the stored values: exact
+once and counted twice with the same engine, as accepted before and as accepted now
+(superseded rows stay in the warehouse), and the difference is added to the stored values: exact
 for distinct counts at every level and over the whole span as much as for sums. A group whose
 last row went is dropped (``rows``). A threshold indicator (how many services reached N
 persons in M localities) does not add up, but its parts do: distinct persons and localities
@@ -43,9 +43,10 @@ from inclusion_data.indicators.computation import (
     KEYS,
     OVERLAP_KEYS,
     VALUE_COLUMNS,
-    accepted,
+    accepted_ids,
     by_dataset,
     is_grand_total,
+    of_submissions,
     overlaps,
     read_facts,
     rebuild,
@@ -58,7 +59,6 @@ from inclusion_data.indicators.computation import (
 )
 from inclusion_data.indicators.facts import event_key
 from inclusion_data.indicators.targets import targets
-from inclusion_data.submissions.outcome import ACCEPTED
 from inclusion_data.warehouse import schema
 
 _LISTED = 5000  # keys named in the query (SQLite takes at most 32,766 parameters); more: a subquery
@@ -88,10 +88,10 @@ def config(conn: Connection) -> str:
 
 def build_indicator_values(engine: Engine, full: bool = False) -> Built:
     """Bring ``indicator_values`` and ``partner_overlaps`` up to date in one transaction."""
-    s, b = schema.submissions, schema.indicator_basis
+    b = schema.indicator_basis
     with engine.begin() as conn:
         basis = conn.execute(select(b).where(b.c.id == 1).with_for_update()).mappings().first()
-        now = set(conn.scalars(select(s.c.id).where(s.c.status == ACCEPTED)))
+        now = set(accepted_ids(conn))
         current = config(conn)
         if full or basis is None or basis["config"] != current:
             built = Built("full", rebuild(conn), len(now))
@@ -100,7 +100,8 @@ def build_indicator_values(engine: Engine, full: bool = False) -> Built:
             added, withdrawn = sorted(now - before), sorted(before - now)
             if not added and not withdrawn:
                 return Built("unchanged", 0)
-            built = Built("incremental", _apply(conn, added, withdrawn), len(added), len(withdrawn))
+            written = _apply(conn, sorted(now), sorted(before))
+            built = Built("incremental", written, len(added), len(withdrawn))
         conn.execute(b.delete())
         conn.execute(
             b.insert().values(
@@ -143,9 +144,10 @@ def _difference(
     return merged.loc[changed, [*keys, *measures]]
 
 
-def _apply(conn: Connection, added: list[int], withdrawn: list[int]) -> int:
+def _apply(conn: Connection, now: list[int], was: list[int]) -> int:
+    """Add to the stored values what changed from the accepted submissions ``was`` to ``now``."""
     s = schema.submissions
-    changed = added + withdrawn
+    changed = sorted(set(now) ^ set(was))
     datasets = set(conn.scalars(select(s.c.dataset).where(s.c.id.in_(changed)).distinct()))
     deltas, shared, parts = [], [], []
     thresholds = []
@@ -154,12 +156,9 @@ def _apply(conn: Connection, added: list[int], withdrawn: list[int]) -> int:
             continue
         table = schema.dataset_tables[dataset]
         ids = list(conn.scalars(select(s.c.id).where(s.c.id.in_(changed) & (s.c.dataset == dataset))))
-        touched = _touched(conn, indicators, table, ids)
-        was_accepted = (accepted(table) & ~table.c.submission_id.in_(added)) | table.c.submission_id.in_(
-            withdrawn
-        )
-        after = read_facts(conn, dataset, touched & accepted(table))
-        before = read_facts(conn, dataset, touched & was_accepted)
+        # one read, without the status: the database then answers from the key indexes
+        rows = read_facts(conn, dataset, _touched(conn, indicators, table, ids))
+        after, before = of_submissions(rows, now), of_submissions(rows, was)
         for indicator in indicators:
             if indicator.threshold:
                 thresholds.append(indicator)

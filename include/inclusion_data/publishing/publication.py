@@ -117,10 +117,11 @@ def _paths(settings: Settings, publication: str, changed: bool) -> Published:
 def indicator_frame(engine: Engine) -> pd.DataFrame:
     """The exact ``indicator_values`` with names and category labels (not for the public)."""
     table = schema.indicator_values
+    chosen = [c for c in table.columns if c.name != "rows"]  # the build's bookkeeping, not a figure
     with engine.connect() as conn:
         frame = pd.DataFrame(
-            conn.execute(select(table).order_by(*[table.c[k] for k in KEYS])).mappings().all(),
-            columns=[c.name for c in table.columns],
+            conn.execute(select(*chosen).order_by(*[table.c[k] for k in KEYS])).mappings().all(),
+            columns=[c.name for c in chosen],
         )
     names = {i.id: (i.name_ro, i.name_en) for i in catalogue().values()}
     frame.insert(1, "name_ro", frame["indicator_id"].map(lambda i: names.get(i, ("", ""))[0]))
