@@ -13,6 +13,7 @@ import tempfile
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
@@ -92,7 +93,7 @@ def rows_query(indicators: list[Indicator], table, where) -> tuple:
     """One SELECT of every column the ``indicators`` (of one dataset) read, as text (numbers to
     sum, and the submission id, as floats), under ``where``; with the names of the coded and
     the number columns."""
-    coded = {c: table.c[c] for c in (*LEVEL_COLUMNS, "person_key")}
+    coded = {"person_key": table.c.person_key}  # project, partner and period: from the submission
     if "locality_siruta" in table.c:
         coded["locality_siruta"] = cast(table.c.locality_siruta, String)
     numbers: dict[str, ColumnElement] = {"submission_id": table.c.submission_id}
@@ -145,7 +146,24 @@ def fetch(conn: Connection, query, coded_names: list[str], number_names: list[st
         )
     for name in number_names:
         facts.numbers[name] = table.column(name).to_numpy().astype(np.float64)
+    facts.coded.update(_levels(conn, facts.numbers["submission_id"]))
     return facts
+
+
+def _levels(conn: Connection, submission: np.ndarray) -> dict[str, Coded]:
+    """Each row's project, partner and period, looked up from its submission: a row holds
+    its submission's (lineage), and three columns fewer to read is a third less to send."""
+    s = schema.submissions
+    known = pd.DataFrame(conn.execute(select(s.c.id, *(s.c[c] for c in LEVEL_COLUMNS))).all(),
+                         columns=["id", *LEVEL_COLUMNS])  # fmt: skip
+    ids = submission.astype(np.int64)
+    out = {}
+    for name in LEVEL_COLUMNS:
+        codes, values = pd.factorize(known[name])
+        lookup = np.full(int(known["id"].max()) + 1 if len(known) else 1, -1, dtype=np.int64)
+        lookup[known["id"].to_numpy()] = codes
+        out[name] = Coded(lookup[ids], list(values))
+    return out
 
 
 def _copy(conn: Connection, query, coded_names: list[str], number_names: list[str]) -> pa.Table:
