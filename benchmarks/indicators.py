@@ -27,6 +27,7 @@ import pandas as pd
 from sqlalchemy import create_engine, insert, select, text
 from sqlalchemy.engine import make_url
 
+from figures import Figure
 from inclusion_data.contracts.network import load_network
 from inclusion_data.contracts.vocabularies import vocabulary
 from inclusion_data.indicators.computation import compute
@@ -103,18 +104,15 @@ def _cpu() -> float:
     return time.process_time()
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--facts", type=int, default=1_000_000)
-    parser.add_argument("--one-pass-only", action="store_true", help="skip the per-set queries")
-    parser.add_argument("--json", help="also write the figures here")
-    args = parser.parse_args()
+def measure(facts: int, one_pass_only: bool = False) -> dict[str, float | int]:
+    """COPY ``facts`` facts into a new database, then time the rebuild (one pass, and the
+    per-set queries unless ``one_pass_only``); the database is dropped afterwards."""
     name = f"inclusion_bench_{uuid.uuid4().hex[:8]}"
     admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     url = make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    figures: dict[str, float | int] = {"facts": args.facts}
+    figures: dict[str, float | int] = {"facts": facts}
     try:
         migrate(url)
         engine = create_engine(url)
@@ -124,19 +122,18 @@ def main() -> None:
             localities = np.array(conn.scalars(select(schema.localities.c.siruta)).all())
         started = time.monotonic()
         rng = np.random.default_rng(7)
-        for first in range(0, args.facts, 1_000_000):
-            _copy(engine, _facts(submissions, min(1_000_000, args.facts - first), localities, rng))
+        for first in range(0, facts, 1_000_000):
+            _copy(engine, _facts(submissions, min(1_000_000, facts - first), localities, rng))
         with engine.connect() as conn:
             conn.execute(text("ANALYZE"))
         figures["load_s"] = round(time.monotonic() - started, 1)
-        print(
-            f"{args.facts:,} beneficiary facts, {len(submissions)} submissions, COPY: {figures['load_s']} s"
-        )
-        runs = [("one_pass", True)] + ([] if args.one_pass_only else [("per_set", False)])
+        print(f"{facts:,} beneficiary facts, {len(submissions)} submissions, COPY: {figures['load_s']} s")
+        runs = [("one_pass", True)] + ([] if one_pass_only else [("per_set", False)])
         results = {}
         for label, one_pass in runs:
             wall, cpu = time.monotonic(), _cpu()
-            results[label] = compute(engine, one_pass=one_pass)
+            # the pipeline's own call as it is (compute(engine)), the older way by its flag
+            results[label] = compute(engine) if one_pass else compute(engine, one_pass=False)
             figures[f"{label}_s"] = round(time.monotonic() - wall, 1)
             figures[f"{label}_client_cpu_s"] = round(_cpu() - cpu, 1)
             wall_s, cpu_s = figures[f"{label}_s"], figures[f"{label}_client_cpu_s"]
@@ -154,6 +151,36 @@ def main() -> None:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+    return figures
+
+
+REBUILD_S = 60.0  # issue 13: the full rebuild over 10M facts on PostgreSQL under 60 s
+
+
+def as_figures(measured: dict[str, float | int]) -> list[Figure]:
+    """The rebuild's wall time is PostgreSQL's work mostly (the client's CPU is beside it)."""
+    facts = int(measured["facts"])
+    label = f"{facts / 1e6:g}M facts"
+    found = [Figure("indicators", f"COPY of {label}", float(measured["load_s"]), "s")]
+    for run in ("one_pass", "per_set"):
+        if f"{run}_s" in measured:
+            target = f"< {REBUILD_S:g} s at 10M facts" if run == "one_pass" else ""
+            found += [
+                Figure("indicators", f"rebuild {run}, {label} (wall)", float(measured[f"{run}_s"]), "s",
+                       target=target),
+                Figure("indicators", f"rebuild {run}, {label} (client CPU)",
+                       float(measured[f"{run}_client_cpu_s"]), "s"),
+            ]  # fmt: skip
+    return found
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--facts", type=int, default=1_000_000)
+    parser.add_argument("--one-pass-only", action="store_true", help="skip the per-set queries")
+    parser.add_argument("--json", help="also write the figures here")
+    args = parser.parse_args()
+    figures = measure(args.facts, args.one_pass_only)
     if args.json:
         os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
         with open(args.json, "w") as handle:

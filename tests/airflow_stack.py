@@ -349,6 +349,32 @@ def worker_names(tmp_path: Path) -> Path:
     return folder
 
 
+POSTGRES_ADMIN_URL = os.environ.get(
+    "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+
+
+@contextlib.contextmanager
+def postgres_database(prefix: str = "inclusion_test"):
+    """The URL of a PostgreSQL database created here and dropped afterwards (``TEST_POSTGRES_URL``
+    or postgres@127.0.0.1:5432); a PostgreSQL that cannot be reached raises."""
+    import uuid
+
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
 @contextlib.contextmanager
 def redis_database():
     """A Redis database of the local server (127.0.0.1:6379) for a Celery broker,
