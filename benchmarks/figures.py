@@ -57,7 +57,7 @@ def show(figures: list[Figure]) -> None:
         floor = f"floor {f.floor:10.3f}  {f.ratio:6.1f}x" if f.floor is not None and f.ratio else " " * 25
         target = f"  target {f.target}" if f.target else ""
         note = f"  ({f.note})" if f.note else ""
-        print(f"  {f.name:42s} {f.value:12.3f} {f.unit:8s} {floor}{target}{note}")
+        print(f"  {f.name:46s} {f.value:12.3f} {f.unit:8s} {floor}{target}{note}")
 
 
 def write(figures: list[Figure], path: Path, options: dict) -> None:
@@ -82,7 +82,7 @@ def compare(old: Path, new: Path) -> None:
     """Two runs side by side: each figure (and its ratio to the floor) and the change."""
     before = {(f.section, f.name): f for f in read(old)}
     after = {(f.section, f.name): f for f in read(new)}
-    print(f"{'':54s} {old.name:>22s} {new.name:>22s}  change")
+    print(f"{'':64s} {old.name:>22s} {new.name:>22s}  change")
     for key in [*before, *(k for k in after if k not in before)]:
         a, b = before.get(key), after.get(key)
         cells = []
@@ -90,4 +90,4 @@ def compare(old: Path, new: Path) -> None:
             cells.append(f"{f.value:12.3f}{f' ({f.ratio:5.1f}x)' if f.ratio else ' ' * 9}" if f else " " * 21)
         change = f"{(b.value / a.value - 1) * 100:+6.0f}%" if a and b and a.value else ""
         unit = (b or a).unit  # type: ignore[union-attr]
-        print(f"  {key[0] + ': ' + key[1]:44s} {unit:7s} {cells[0]:>22s} {cells[1]:>22s}  {change}")
+        print(f"  {key[0] + ': ' + key[1]:54s} {unit:7s} {cells[0]:>22s} {cells[1]:>22s}  {change}")

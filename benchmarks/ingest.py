@@ -51,7 +51,7 @@ def bench_read(rows: int, directory: Path) -> list[Figure]:
     book.save(path)
     megabytes = path.stat().st_size / 1e6
     timings = {
-        "fastexcel, all cells as text (pipeline reader)": lambda: (
+        "fastexcel, all cells as text (the floor)": lambda: (
             fastexcel.read_excel(path).load_sheet(0, header_row=None, dtypes="string").to_arrow()
         ),
         "read_file (fastexcel + row numbers)": lambda: read_file(path),

@@ -93,7 +93,7 @@ def parser() -> argparse.ArgumentParser:
     sizes.add_argument("--rows-per-file", type=int, default=300, help="rows of each small file")
     sizes.add_argument("--files", type=int, default=600, help="small files through dag.test()")
     sizes.add_argument("--histories", default="200,600", help="nightly: history sizes in files")
-    sizes.add_argument("--celery-files", type=int, default=100, help="files of each Celery round")
+    sizes.add_argument("--celery-files", type=int, default=60, help="files of each Celery round")
     sizes.add_argument("--batch-size", type=int, default=10, help="files of a mapped task (Celery)")
     sizes.add_argument("--big-rows", type=int, default=200_000, help="rows of the big file")
     sizes.add_argument("--flagged", type=float, default=0.0, help="big file: share of rows with an error")
