@@ -150,12 +150,13 @@ class Airflow:
 
     def start_worker(self, worker: str, names: Path) -> None:
         """A Celery worker recording ``worker`` as the hostname of the tasks it runs (``names``:
-        the folder of ``worker_names``)."""
+        the folder of ``worker_names``, put before the inherited PYTHONPATH, which keeps the
+        worktree's ``include/`` before the editable install's)."""
         self.start(
             "celery", "worker", "--celery-hostname", f"{worker}@%h", "--skip-serve-logs",
             as_name=worker,
             env={"AIRFLOW__CORE__HOSTNAME_CALLABLE": "worker_name.name", "TEST_WORKER_NAME": worker,
-                 "PYTHONPATH": str(names)},
+                 "PYTHONPATH": os.pathsep.join(filter(None, [str(names), self.env.get("PYTHONPATH")]))},
         )  # fmt: skip
 
     def tail(self, name: str, chars: int = 4000) -> str:
