@@ -19,7 +19,7 @@ help:
 	@echo "make test-fast  lint and the tests not marked slow (no Airflow DAG runs, browser or API server)"
 	@echo "make lint       ruff check, ruff format --check, mypy (import layers are a test: tests/test_layers.py)"
 	@echo "make up         the portal (http://127.0.0.1:8000) beside Airflow standalone (UI on :8080); Ctrl-C stops both"
-	@echo "make bench      ingest throughput and memory, reader comparison (figures printed)"
+	@echo "make bench      issue 13's figures against their floors and targets, JSON in var/bench/ (BENCH_ARGS=\"--only dag,celery\"; --help)"
 	@echo "make bench-big  one 200k-row file stage by stage against the reader's floor (BENCH_ARGS=\"--rows 1000000 --json f.json\")"
 	@echo "make suites     regenerate expectations/*.json from the dataset contracts"
 	@echo "make docs       regenerate the README's dataset and indicator tables"
@@ -57,7 +57,7 @@ up: .venv/.installed
 	AIRFLOW__API__HOST=$(HOST) $(PY) -m inclusion_data.orchestration.local_airflow standalone
 
 bench: .venv/.installed
-	$(PY) benchmarks/ingest.py $(BENCH_ARGS)
+	$(PY) benchmarks/run.py $(BENCH_ARGS)
 
 bench-big: .venv/.installed
 	$(PY) benchmarks/big_file.py $(BENCH_ARGS)

@@ -1,37 +1,27 @@
 """Throughput and memory of the ingest path, printed (not asserted: machines differ).
 
-    make bench                       # defaults: 100 files of 200 rows, 100k-row read test
+    .venv/bin/python benchmarks/ingest.py   # defaults: 100 files of 200 rows, 100k-row read test
     .venv/bin/python benchmarks/ingest.py --files 400 --rows 300 --read-rows 1000000
 
 Measures: a 1 GiB zip bomb refused (time, memory);
 reading a large xlsx with fastexcel (what the pipeline uses) against python-calamine
-and pandas+openpyxl; then a night's worth of partner files through ``process_batch`` on a
-temporary SQLite warehouse (files per second, seconds per file, peak memory).
+and pandas+openpyxl (CPU seconds, against fastexcel's); then a night's worth of partner files
+through ``process_batch`` on a temporary SQLite warehouse (CPU per file against fastexcel
+reading the same files, files per second, peak memory). ``run.py --only ingest`` runs the same.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
-import resource
-import secrets
 import shutil
 import tempfile
-import time
 from pathlib import Path
 
-
-def _cpu_s() -> float:
-    """CPU seconds of this process and its finished children: steady on a shared machine."""
-    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+from figures import Clock, Figure, peak_mb, show
+from small_files import floor_cpu, isolate, write_files
 
 
-def _peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def bench_read(rows: int, directory: Path) -> None:
+def bench_read(rows: int, directory: Path) -> list[Figure]:
     import fastexcel
     import openpyxl
     import pandas as pd
@@ -59,68 +49,51 @@ def bench_read(rows: int, directory: Path) -> None:
             ]
         )
     book.save(path)
-    print(f"read {rows} rows x 8 columns ({path.stat().st_size / 1e6:.1f} MB xlsx)")
+    megabytes = path.stat().st_size / 1e6
     timings = {
-        "fastexcel, all cells as text (pipeline reader)": lambda: (
+        "fastexcel, all cells as text (the floor)": lambda: (
             fastexcel.read_excel(path).load_sheet(0, header_row=None, dtypes="string").to_arrow()
         ),
-        "inclusion_data.intake.reading.read_file (fastexcel + row numbers)": lambda: read_file(path),
+        "read_file (fastexcel + row numbers)": lambda: read_file(path),
         "python-calamine to_python": lambda: (
             CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()
         ),
         "pandas + openpyxl": lambda: pd.read_excel(path, engine="openpyxl"),
     }
+    figures: list[Figure] = []
     for label, run in timings.items():
-        start = time.perf_counter()
-        run()
-        print(f"  {label:60s} {time.perf_counter() - start:7.2f} s")
+        with Clock() as clock:
+            run()
+        floor = figures[0].value if figures else None
+        note = f"{rows} rows x 8 columns, {megabytes:.1f} MB xlsx" if not figures else ""
+        figures.append(Figure("read", label, clock.cpu, "CPU-s", floor=floor, note=note))
+    return figures
 
 
-def bench_ingest(files: int, rows_per_file: int, directory: Path) -> None:
-    os.environ["INCLUSION_HOME"] = str(directory / "var")
-    os.environ["INCLUSION_PSEUDONYM_KEY"] = secrets.token_hex(32)
-    os.environ["INCLUSION_SETTLE_SECONDS"] = "0"
-    os.environ.pop("WAREHOUSE_URL", None)
-    from inclusion_data.demo.sample_data import STYLES, build_plan, write_submission
+def bench_ingest(files: int, rows_per_file: int, directory: Path) -> list[Figure]:
+    isolate(directory)
     from inclusion_data.orchestration import tasks
+    from inclusion_data.quality import validation
     from inclusion_data.settings import Settings
 
     settings = Settings.from_env()
     tasks.prepare_warehouse()
-    plan = build_plan(seed=1)
-    sources = [
-        (key, rows)
-        for key, rows in plan.rows.items()
-        if key[3] == "beneficiaries" and STYLES[key[:2]].file_format != "csv"
-    ]
-    for made in range(files):
-        (project, partner, period, _), rows = sources[made % len(sources)]
-        start = (made // len(sources)) * rows_per_file % max(1, len(rows) - rows_per_file)
-        chunk = rows[start : start + rows_per_file]  # distinct rows of one partner's month
-        write_submission(
-            settings.inbox,
-            STYLES[(project, partner)],
-            period,
-            {"beneficiaries": chunk},
-            suffix=f"_{made:04d}",
-        )
-    start_import = time.perf_counter()
-    from inclusion_data.quality import validation
-
-    validation._batch_definition()
-    warm = time.perf_counter() - start_import
+    written = write_files(settings.inbox, files, rows_per_file)
+    floor = floor_cpu(settings.inbox)
+    with Clock() as warm:
+        validation._batch_definition()
     paths = tasks.find_batches(batch_size=files)[0]
-    start, cpu = time.perf_counter(), _cpu_s()
-    results = tasks.process_batch(paths)
-    elapsed, cpu = time.perf_counter() - start, _cpu_s() - cpu
-    statuses = {r["status"] for r in results}
-    print(f"ingest {files} files of up to {rows_per_file} beneficiary rows in one batch ({statuses})")
-    print(f"  GX import + context (paid once per mapped task)          {warm:7.2f} s")
-    print(f"  processing                                               {elapsed:7.2f} s")
-    print(f"  per file                                                 {elapsed / files:7.3f} s")
-    print(f"  CPU per file (this process and the readers it forks)     {cpu / files:7.3f} s")
-    print(f"  files per minute                                         {files / elapsed * 60:7.0f}")
-    print(f"  peak memory of the process                               {_peak_mb():7.0f} MB")
+    with Clock() as clock:
+        results = tasks.process_batch(paths)
+    statuses = ",".join(sorted({r["status"] for r in results}))
+    return [
+        Figure("process_batch", "GX import + context (once per mapped task)", warm.cpu, "CPU-s"),
+        Figure("process_batch", "CPU-s per file (readers included)", clock.cpu / files, "s",
+               floor=floor / files, note=f"{files} files, {written} rows in one batch: {statuses}"),
+        Figure("process_batch", "files per CPU-s", files / clock.cpu, "files/s"),
+        Figure("process_batch", "files/s (wall)", files / clock.wall, "files/s"),
+        Figure("process_batch", "peak RSS of the process", peak_mb(), "MB"),
+    ]  # fmt: skip
 
 
 def _bomb(path: Path, gib: float) -> None:
@@ -153,7 +126,7 @@ except UnreadableFile as refused:
 """
 
 
-def bench_bomb(gib: float, directory: Path) -> None:
+def bench_bomb(gib: float, directory: Path) -> list[Figure]:
     """A zip bomb must be refused from its directory: fast, and without inflating it."""
     import subprocess
     import sys
@@ -164,8 +137,11 @@ def bench_bomb(gib: float, directory: Path) -> None:
         [sys.executable, "-c", _REFUSE, str(path)], capture_output=True, text=True, check=True
     )
     rule, seconds, peak = out.stdout.split()
-    print(f"\nZip bomb: {gib:g} GiB of sheet XML in {path.stat().st_size / 2**20:.1f} MB")
-    print(f"  refused as {rule:<25} in {float(seconds):7.3f} s, peak memory {float(peak):5.0f} MB")
+    note = f"{gib:g} GiB of sheet XML in {path.stat().st_size / 2**20:.1f} MB, refused as {rule}"
+    return [
+        Figure("zip bomb", "time to refuse", float(seconds), "s", note=note),
+        Figure("zip bomb", "peak RSS of the refusing process", float(peak), "MB"),
+    ]
 
 
 def main() -> None:
@@ -177,9 +153,11 @@ def main() -> None:
     args = parser.parse_args()
     directory = Path(tempfile.mkdtemp(prefix="inclusion-bench-"))
     try:
-        bench_bomb(args.bomb_gib, directory)
-        bench_read(args.read_rows, directory)
-        bench_ingest(args.files, args.rows, directory)
+        show(
+            bench_bomb(args.bomb_gib, directory)
+            + bench_read(args.read_rows, directory)
+            + bench_ingest(args.files, args.rows, directory)
+        )
     finally:
         shutil.rmtree(directory, ignore_errors=True)
 

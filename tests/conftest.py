@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import tempfile
-import uuid
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -28,14 +27,11 @@ local_airflow.configure(Settings.from_env())
 
 import pytest  # noqa: E402
 
+from airflow_stack import postgres_database  # noqa: E402
 from inclusion_data.contracts.network import load_network  # noqa: E402
 from inclusion_data.warehouse.engine import make_engine, migrate  # noqa: E402
 from inclusion_data.warehouse.load import sync_reference  # noqa: E402
 from smtp_server import smtp  # noqa: E402, F401 (a fixture: a real SMTP server for the test)
-
-POSTGRES_ADMIN_URL = os.environ.get(
-    "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-)
 
 
 @contextmanager
@@ -45,19 +41,8 @@ def warehouse_database(kind: str, directory: Path):
     if kind == "sqlite":
         yield f"sqlite:///{directory / 'var' / 'warehouse.sqlite'}"
         return
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    name = f"inclusion_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with postgres_database() as url:
+        yield url
 
 
 BACKENDS = ["sqlite", "postgresql"]

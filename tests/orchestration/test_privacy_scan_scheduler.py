@@ -10,17 +10,9 @@ import time
 from pathlib import Path
 
 import pytest
-from test_real_scheduler import (
-    INGEST,
-    PUBLISH,
-    RUN_SECONDS,
-    STARTUP_SECONDS,
-    Airflow,
-    _environment,
-    _free_port,
-)
 
-from conftest import warehouse_database
+from airflow_stack import INGEST, PUBLISH, RUN_SECONDS, STARTUP_SECONDS, Airflow, environment, free_port
+from conftest import TEST_KEY, warehouse_database
 from inclusion_data.settings import Settings
 from privacy_traps import CONTENT_VALUES, FILE_NAME_VALUES, report, scan_shared_places, write_trap_files
 
@@ -30,19 +22,16 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def scheduled(tmp_path_factory):
     tmp_path = tmp_path_factory.mktemp("privacy-scheduler")
-    port = _free_port()
+    port = free_port()
     with (
         warehouse_database("postgresql", tmp_path) as metadata_url,
         warehouse_database("postgresql", tmp_path) as warehouse_url,
     ):
-        env = _environment(tmp_path, metadata_url, warehouse_url, port)
+        env = environment(tmp_path, metadata_url, warehouse_url, port, key=TEST_KEY)
         home = Path(env["INCLUSION_HOME"])
         airflow = Airflow(tmp_path, env, port)
         try:
-            airflow.run("db", "migrate", timeout=STARTUP_SECONDS)
-            airflow.start("scheduler")
-            airflow.start("dag-processor")
-            airflow.start("api-server", "--port", str(port), "--host", "127.0.0.1")
+            airflow.start_components(port)
             started = time.monotonic()
             staging = tmp_path / "staging"
             written = write_trap_files(staging)
