@@ -17,7 +17,7 @@ from workbooks import CNP_M_1985, beneficiary, make_cnp, write_xlsx
 
 def _table(engine, table, keys) -> pd.DataFrame:
     with engine.connect() as conn:
-        frame = pd.DataFrame(conn.execute(select(table)).mappings().all())
+        frame = pd.DataFrame(conn.execute(select(table)).all(), columns=[c.name for c in table.columns])
     return frame.sort_values(keys).reset_index(drop=True)
 
 
@@ -48,6 +48,15 @@ def _assert_equal_to_a_full_rebuild(engine) -> None:
     pd.testing.assert_frame_equal(overlaps, full_overlaps)
     pd.testing.assert_frame_equal(parts, full_parts)
     assert len(parts) and len(overlaps)
+
+
+def test_an_empty_warehouse_builds_its_zero_totals(engine):
+    """The first nightly run may come before any file: every indicator but the threshold
+    publishes its grand total, 0 (as SQL's aggregate over no row does)."""
+    assert build_indicator_values(engine).mode == "full"
+    _, values, _ = _both(engine)
+    assert set(values.value) == {0.0} and len(values) == 10
+    assert build_indicator_values(engine).mode == "unchanged"
 
 
 def test_nothing_new_builds_nothing(settings, engine):

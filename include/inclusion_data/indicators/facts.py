@@ -156,12 +156,12 @@ def _levels(conn: Connection, submission: np.ndarray) -> dict[str, Coded]:
     s = schema.submissions
     known = pd.DataFrame(conn.execute(select(s.c.id, *(s.c[c] for c in LEVEL_COLUMNS))).all(),
                          columns=["id", *LEVEL_COLUMNS])  # fmt: skip
-    ids = submission.astype(np.int64)
+    ids, known_ids = submission.astype(np.int64), known["id"].to_numpy(dtype=np.int64)
     out = {}
     for name in LEVEL_COLUMNS:
         codes, values = pd.factorize(known[name])
-        lookup = np.full(int(known["id"].max()) + 1 if len(known) else 1, -1, dtype=np.int64)
-        lookup[known["id"].to_numpy()] = codes
+        lookup = np.full(int(known_ids.max()) + 1 if len(known_ids) else 1, -1, dtype=np.int64)
+        lookup[known_ids] = codes
         out[name] = Coded(lookup[ids], list(values))
     return out
 
