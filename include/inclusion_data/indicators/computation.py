@@ -20,7 +20,7 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, select, true
 
 from inclusion_data.indicators.catalogue import ALL, TOTAL, Indicator, catalogue
-from inclusion_data.indicators.counting import Grid, count
+from inclusion_data.indicators.counting import Grid, bits, count, first_in_runs
 from inclusion_data.indicators.facts import Facts, fetch, rows_query
 from inclusion_data.indicators.targets import targets, with_targets
 from inclusion_data.submissions.outcome import ACCEPTED
@@ -205,16 +205,20 @@ def overlaps(indicator: Indicator, facts: Facts) -> pd.DataFrame:
     """Persons ``indicator`` counts at both partners of each pair (partner_a < partner_b)."""
     facts = _filtered(indicator, facts)
     partner, person = facts.coded["partner"], facts.coded["person_key"]
-    seen = pd.DataFrame({"partner": partner.codes, "person": person.codes}).drop_duplicates()
-    shared = seen[seen.person.duplicated(keep=False)]
-    pairs = shared.merge(shared, on="person")
+    shift = bits(len(partner.values))
+    seen = np.sort((person.codes.astype(np.int64) << shift) | partner.codes)
+    seen = seen[first_in_runs(seen)]  # each (person, partner) once, by person
+    who = seen >> shift
+    starts = np.flatnonzero(first_in_runs(who))
+    partners_each = np.diff(np.append(starts, len(who)))
+    shared = seen[np.repeat(partners_each >= 2, partners_each)]  # people of two partners or more
+    frame = pd.DataFrame({"person": shared >> shift, "partner": shared & ((1 << shift) - 1)})
+    pairs = frame.merge(frame, on="person")
     names = np.array(partner.values, dtype=object)
-    pairs = pairs.assign(
-        partner_a=names[pairs.partner_x.to_numpy()], partner_b=names[pairs.partner_y.to_numpy()]
-    )
-    pairs = pairs[pairs.partner_a < pairs.partner_b]
-    counted = pairs.groupby(["partner_a", "partner_b"], as_index=False).person.nunique()
-    return counted.rename(columns={"person": "persons"}).assign(indicator_id=indicator.id)[
+    a, b = names[pairs.partner_x.to_numpy()], names[pairs.partner_y.to_numpy()]
+    ordered = pd.DataFrame({"partner_a": a, "partner_b": b})[a < b]
+    counted = ordered.groupby(["partner_a", "partner_b"], as_index=False).size()
+    return counted.rename(columns={"size": "persons"}).assign(indicator_id=indicator.id)[
         [*OVERLAP_KEYS, "persons"]
     ]
 

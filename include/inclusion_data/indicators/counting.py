@@ -64,7 +64,8 @@ class Counted:
     rows: np.ndarray
 
 
-def _first(sorted_keys: np.ndarray) -> np.ndarray:
+def first_in_runs(sorted_keys: np.ndarray) -> np.ndarray:
+    """Where each run of equal values of a sorted array starts."""
     out = np.empty(len(sorted_keys), dtype=bool)
     if len(out):
         out[0] = True
@@ -138,7 +139,8 @@ def count(
     return out
 
 
-def _bits(n: int) -> int:
+def bits(n: int) -> int:
+    """How many bits hold the codes 0..n-1."""
     return max(1, (max(n, 1) - 1).bit_length())
 
 
@@ -148,8 +150,8 @@ def _distinct(key, category, pair, project, month, levels, n_categories, n_pairs
     has = key >= 0
     key, category, pair, project, month = key[has], category[has], pair[has], project[has], month[has]
     key = key.astype(np.int64)
-    bk = _bits(int(key.max()) + 1 if len(key) else 1)
-    bc, bp, bm, bpr = _bits(n_categories), _bits(n_pairs), _bits(grid.n_months), _bits(grid.n_projects)
+    bk = bits(int(key.max()) + 1 if len(key) else 1)
+    bc, bp, bm, bpr = bits(n_categories), bits(n_pairs), bits(grid.n_months), bits(grid.n_projects)
     if bk + bc + max(bp + bm, bm + bpr) > 63:  # would overflow: each level by its own unique pairs
         return {lv: _distinct_by_unique(key, level.ids(category, pair, project, month), level.range)
                 for lv, level in levels.items()}  # fmt: skip
@@ -162,10 +164,10 @@ def _distinct(key, category, pair, project, month, levels, n_categories, n_pairs
     category_s = key_category & ((1 << bc) - 1)
     project_s = levels[(True, True, True)].pair_project[pair_s]
     firsts = {
-        (False, False, False): _first(key_category),
-        (True, False, False): _first((key_category << bpr) | project_s),
-        (True, True, False): _first(packed >> bm),
-        (True, True, True): _first(packed),
+        (False, False, False): first_in_runs(key_category),
+        (True, False, False): first_in_runs((key_category << bpr) | project_s),
+        (True, True, False): first_in_runs(packed >> bm),
+        (True, True, True): first_in_runs(packed),
     }
     for lv, first in firsts.items():
         ids = levels[lv].ids(category_s[first], pair_s[first], project_s[first], month_s[first])
@@ -175,7 +177,10 @@ def _distinct(key, category, pair, project, month, levels, n_categories, n_pairs
     category_s = (packed >> (bm + bpr)) & ((1 << bc) - 1)
     month_s = (packed >> bpr) & ((1 << bm) - 1)
     project_s = packed & ((1 << bpr) - 1)
-    for lv, first in (((False, False, True), _first(packed >> bpr)), ((True, False, True), _first(packed))):
+    for lv, first in (
+        ((False, False, True), first_in_runs(packed >> bpr)),
+        ((True, False, True), first_in_runs(packed)),
+    ):
         ids = levels[lv].ids(category_s[first], 0, project_s[first], month_s[first])
         out[lv] = np.bincount(ids, minlength=levels[lv].range)
     return out
