@@ -60,6 +60,7 @@ from inclusion_data.indicators.computation import (
 from inclusion_data.indicators.facts import event_key
 from inclusion_data.indicators.targets import targets
 from inclusion_data.warehouse import schema
+from inclusion_data.warehouse.load import lock_indicator_build
 
 _LISTED = 5000  # keys named in the query (SQLite takes at most 32,766 parameters); more: a subquery
 ENGINE_VERSION = "1"  # raise when how values are computed changes: the next build is then full
@@ -90,7 +91,8 @@ def build_indicator_values(engine: Engine, full: bool = False) -> Built:
     """Bring ``indicator_values`` and ``partner_overlaps`` up to date in one transaction."""
     b = schema.indicator_basis
     with engine.begin() as conn:
-        basis = conn.execute(select(b).where(b.c.id == 1).with_for_update()).mappings().first()
+        lock_indicator_build(conn)
+        basis = conn.execute(select(b).where(b.c.id == 1)).mappings().first()
         now = set(accepted_ids(conn))
         current = config(conn)
         if full or basis is None or basis["config"] != current:

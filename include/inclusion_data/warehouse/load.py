@@ -65,6 +65,14 @@ def month_lock_id(project: str, period: str) -> int:
     return _lock_id(f"month|{project}|{period}")
 
 
+def lock_indicator_build(conn: Connection) -> None:
+    """One indicator build at a time: each adds to what the previous one stored."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _lock_id("indicator build")})
+    elif conn.dialect.name == "sqlite":
+        _begin_immediate(conn)
+
+
 def lock_month(conn: Connection, project: str, period: str) -> None:
     """Wait for the loads into a project's month to end and keep new ones out until the
     caller's transaction ends (what approving or reopening the month does)."""
