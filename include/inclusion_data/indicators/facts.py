@@ -36,6 +36,7 @@ from inclusion_data.indicators.catalogue import AGE_GROUPS, Indicator
 from inclusion_data.warehouse import schema
 
 LEVEL_COLUMNS = ("project", "partner", "period")
+DERIVED = ("locality", "county", "age_group")  # breakdowns computed from columns read anyway
 
 
 @dataclass
@@ -97,10 +98,18 @@ def rows_query(indicators: list[Indicator], table, where) -> tuple:
     if "locality_siruta" in table.c:
         coded["locality_siruta"] = cast(table.c.locality_siruta, String)
     numbers: dict[str, ColumnElement] = {"submission_id": table.c.submission_id}
+    derived: list[str] = []
     base = table
     for indicator in indicators:
         for name in (*indicator.breakdowns, *([indicator.threshold["per"]] if indicator.threshold else [])):
-            if f"dim_{name}" in coded:
+            if f"dim_{name}" in coded or name in derived:
+                continue
+            if name in DERIVED:  # from columns read anyway, in numpy: less for the database to send
+                derived.append(name)
+                if name == "age_group":
+                    numbers["age" if "age" in table.c else "birth_year"] = cast(
+                        table.c.age if "age" in table.c else table.c.birth_year, Float
+                    )
                 continue
             expression, needs_localities = dimension(name, table)
             if needs_localities and base is table:  # outer: rows without a locality count elsewhere
@@ -116,10 +125,12 @@ def rows_query(indicators: list[Indicator], table, where) -> tuple:
             column = indicator.measure.removeprefix("sum:")
             numbers.setdefault(f"sum_{column}", cast(table.c[column], Float))
     query = select(*(e.label(n) for n, e in coded.items()), *(e.label(n) for n, e in numbers.items()))
-    return query.select_from(base).where(where), list(coded), list(numbers)
+    return query.select_from(base).where(where), list(coded), list(numbers), derived
 
 
-def fetch(conn: Connection, query, coded_names: list[str], number_names: list[str]) -> Facts:
+def fetch(
+    conn: Connection, query, coded_names: list[str], number_names: list[str], derived: list[str]
+) -> Facts:
     if conn.dialect.name == "postgresql":
         table = _copy(conn, query, coded_names, number_names)
     else:
@@ -147,7 +158,36 @@ def fetch(conn: Connection, query, coded_names: list[str], number_names: list[st
     for name in number_names:
         facts.numbers[name] = table.column(name).to_numpy().astype(np.float64)
     facts.coded.update(_levels(conn, facts.numbers["submission_id"]))
+    for name in derived:
+        facts.coded[f"dim_{name}"] = _derive(conn, name, facts)
     return facts
+
+
+def _derive(conn: Connection, name: str, facts: Facts) -> Coded:
+    """A breakdown ``dimension`` defines in SQL, computed here from the columns read: the same
+    values (``reference`` groups by the SQL; the tests hold the two equal)."""
+    if name == "locality":
+        return facts.coded["locality_siruta"]
+    if name == "county":
+        locality = facts.coded["locality_siruta"]
+        table = schema.localities
+        county_of = {
+            str(siruta): county for siruta, county in conn.execute(select(table.c.siruta, table.c.county))
+        }
+        counties = sorted({c for c in county_of.values() if c is not None})
+        index = {c: i for i, c in enumerate(counties)}
+        lookup = np.array([index.get(county_of.get(v), -1) for v in locality.values] + [-1], dtype=np.int64)
+        return Coded(lookup[locality.codes], counties)
+    if "age" in facts.numbers:
+        age = facts.numbers["age"]
+    else:
+        period = facts.coded["period"]
+        year = np.array([int(v[:4]) for v in period.values] + [0], dtype=np.float64)
+        age = year[period.codes] - facts.numbers["birth_year"]
+    codes = np.full(facts.n, -1, dtype=np.int64)
+    for i, (low, high, _) in enumerate(AGE_GROUPS):
+        codes[(age >= low) & (age <= high)] = i  # NaN (no birth year) falls in no group
+    return Coded(codes, [label for _, _, label in AGE_GROUPS])
 
 
 def _levels(conn: Connection, submission: np.ndarray) -> dict[str, Coded]:
