@@ -3,8 +3,9 @@ dictionary-encoded into integer codes (``counting`` works on codes, never on str
 
 PostgreSQL streams the rows with ``COPY ... TO STDOUT`` into a temporary CSV that pyarrow
 parses on all cores (10M rows in seconds, where fetching Python tuples takes minutes); SQLite
-returns its rows through the driver. Breakdowns are the SQL expressions of ``dimension``
-(age groups, counties), which ``reference`` groups by too, so both read the same values.
+returns its rows through the driver. Breakdowns are the SQL expressions of ``dimension``,
+which ``reference`` groups by; the ones computable from columns read anyway (locality,
+county, age group) are computed here instead (``_derive``), and tested equal.
 """
 
 from __future__ import annotations
