@@ -69,6 +69,14 @@ class Indicator:
         return tuple(d for d in self.dimensions if d not in LEVEL_DIMENSIONS)
 
 
+def filter_codes(value) -> list[str]:
+    """The codes a catalogue filter value stands for (a value or a list; yes/no as true/false)."""
+    return [
+        str(v).lower() if isinstance(v, bool) else str(v)
+        for v in (value if isinstance(value, list) else [value])
+    ]
+
+
 def _allowed(values) -> str:
     return ", ".join(str(v) for v in values)
 
@@ -142,8 +150,7 @@ def _check_entry(key: str, spec: object) -> Indicator:
                 f"allowed: {_allowed(listed)}"
             )
         codes = dimension_categories(dataset, column) or []
-        for v in value if isinstance(value, list) else [value]:
-            code = str(v).lower() if isinstance(v, bool) else str(v)
+        for v, code in zip(value if isinstance(value, list) else [value], filter_codes(value), strict=True):
             if code not in codes:
                 raise CatalogueError(
                     f"{where}: filter {column} = '{v}' is not an allowed value; allowed: {_allowed(codes)}"

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, Engine, select, true
 
-from inclusion_data.indicators.catalogue import ALL, TOTAL, Indicator, catalogue
+from inclusion_data.indicators.catalogue import ALL, TOTAL, Indicator, catalogue, filter_codes
 from inclusion_data.indicators.counting import Grid, bits, count, first_in_runs
 from inclusion_data.indicators.facts import Facts, fetch, rows_query
 from inclusion_data.indicators.targets import targets, with_targets
@@ -61,11 +61,7 @@ def of_submissions(facts: Facts, ids: list[int]) -> Facts:
 def _filtered(indicator: Indicator, facts: Facts) -> Facts:
     keep = np.ones(facts.n, dtype=bool)
     for column, value in indicator.filters.items():
-        wanted = [
-            str(v).lower() if isinstance(v, bool) else str(v)
-            for v in (value if isinstance(value, list) else [value])
-        ]
-        keep &= facts.coded[f"filter_{column}"].mask(wanted)
+        keep &= facts.coded[f"filter_{column}"].mask(filter_codes(value))
     return facts if keep.all() else facts.take(keep)
 
 

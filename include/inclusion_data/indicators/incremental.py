@@ -150,14 +150,15 @@ def _apply(conn: Connection, now: list[int], was: list[int]) -> int:
     """Add to the stored values what changed from the accepted submissions ``was`` to ``now``."""
     s = schema.submissions
     changed = sorted(set(now) ^ set(was))
-    datasets = set(conn.scalars(select(s.c.dataset).where(s.c.id.in_(changed)).distinct()))
+    of_dataset: dict[str, list[int]] = {}
+    for submission, dataset in conn.execute(select(s.c.id, s.c.dataset).where(s.c.id.in_(changed))):
+        of_dataset.setdefault(dataset, []).append(submission)
     deltas, shared, parts = [], [], []
     thresholds = []
     for dataset, indicators in by_dataset().items():
-        if dataset not in datasets:
+        if dataset not in of_dataset:
             continue
-        table = schema.dataset_tables[dataset]
-        ids = list(conn.scalars(select(s.c.id).where(s.c.id.in_(changed) & (s.c.dataset == dataset))))
+        table, ids = schema.dataset_tables[dataset], of_dataset[dataset]
         # one read, without the status: the database then answers from the key indexes
         rows = read_facts(conn, dataset, _touched(conn, indicators, table, ids))
         after, before = of_submissions(rows, now), of_submissions(rows, was)
