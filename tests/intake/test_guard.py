@@ -4,7 +4,8 @@ import os
 
 import pytest
 
-from inclusion_data.intake.guard import UnreadableFile, in_child
+from inclusion_data.intake.guard import UnreadableFile
+from inclusion_data.intake.isolation import in_child, reader_child
 from inclusion_data.intake.paths import inside, safe_name, unsafe_reason
 from inclusion_data.settings import ReadingLimits
 
@@ -34,6 +35,56 @@ def test_a_reader_error_comes_back_as_an_error():
 
     with pytest.raises(RuntimeError, match="ValueError: bad cell"):
         in_child(fails, SMALL)
+
+
+def _pid() -> int:
+    return os.getpid()
+
+
+def _allocate(mb: int) -> int:
+    return len(bytearray(mb * 2**20))
+
+
+def _fails(message: str) -> None:
+    raise ValueError(message)
+
+
+def test_a_batch_reads_in_one_child():
+    with reader_child(SMALL) as child:
+        pids = {in_child(_pid, SMALL) for _ in range(5)}
+        assert in_child(_allocate, SMALL, 10) == 10 * 2**20
+    assert len(pids) == 1 and os.getpid() not in pids
+    assert child.forks == 1
+
+
+def test_a_file_that_stops_the_batch_child_costs_that_file_only():
+    with reader_child(SMALL) as child:
+        first = in_child(_pid, SMALL)
+        with pytest.raises(UnreadableFile) as refused:
+            in_child(os.abort, SMALL)
+        assert refused.value.rule == "corrupt_file"
+        after = in_child(_pid, SMALL)
+    assert after != first  # the next file got a new child
+    assert child.forks == 2  # the abort was tried again in a child of its own, not counted here
+
+
+def test_memory_beyond_the_cap_in_a_reused_child_is_judged_by_a_fresh_one():
+    with reader_child(SMALL) as child:
+        in_child(_pid, SMALL)
+        with pytest.raises(UnreadableFile) as refused:
+            in_child(_allocate, SMALL, 1024)
+        assert refused.value.rule == "too_big_unpacked"
+        assert in_child(_allocate, SMALL, 100) == 100 * 2**20  # within the cap, in a new child
+    assert child.forks == 2
+
+
+def test_errors_and_closures_in_a_batch():
+    with reader_child(SMALL) as child:
+        with pytest.raises(RuntimeError, match="ValueError: bad cell"):
+            in_child(_fails, SMALL, "bad cell")
+        assert in_child(lambda: "ă", SMALL) == "ă"  # cannot be sent: read in a child of its own
+        assert in_child(_pid, SMALL) != os.getpid()
+    assert child.forks == 1
 
 
 @pytest.mark.parametrize(

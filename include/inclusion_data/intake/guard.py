@@ -6,8 +6,7 @@ a link), within the size limit, of the container its extension promises (a zip f
 .ods, an OLE compound file for .xls, text for .csv), not encrypted, without macros, and whose
 zip members would not unpack beyond the limits (a zip bomb is refused from its directory,
 without inflating anything). Then the spreadsheet reader runs in a forked child with a cap on
-its memory: calamine is Rust and can abort the whole process on a hostile file, which Python
-cannot catch, so it must not be the worker's process.
+its memory (``intake.isolation``).
 
 Each refusal is an ``UnreadableFile`` with its own rule and a message in both languages that
 says what to send instead. No library does this triage: ``zipfile`` reads the directory and
@@ -16,14 +15,9 @@ the magic numbers are the formats' own (ECMA-376, ISO 26300, MS-CFB).
 
 from __future__ import annotations
 
-import os
-import pickle
-import resource
 import stat
 import zipfile
-from collections.abc import Callable
 from pathlib import Path
-from typing import NoReturn, TypeVar
 
 from inclusion_data.settings import ReadingLimits
 
@@ -240,64 +234,17 @@ def password_protected() -> UnreadableFile:
     )
 
 
-T = TypeVar("T")
+def reader_stopped() -> UnreadableFile:
+    return UnreadableFile(
+        "corrupt_file",
+        "The spreadsheet reader stopped on this file (it may be damaged, or unpack to more than a "
+        "monthly report can hold). Save it again from Excel or LibreOffice and re-send it.",
+        "Cititorul de foi de calcul s-a oprit la acest fișier (poate fi deteriorat sau prea mare "
+        "dezarhivat). Salvați-l din nou din Excel sau LibreOffice și retrimiteți-l.",
+    )
 
 
-def in_child(read: Callable[[], T], limits: ReadingLimits) -> T:
-    """``read()`` in a forked child whose address space may grow by at most
-    ``limits.reader_memory_bytes``; a crash, an abort or running out of that memory costs this
-    file only. The result comes back pickled through a pipe.
-
-    A bare ``os.fork`` rather than ``multiprocessing``: under the CeleryExecutor a task runs
-    in a daemonic pool process, and multiprocessing refuses to start children from one."""
-    receiver, sender = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child
-        os.close(receiver)
-        _child(read, limits.reader_memory_bytes, sender)
-    os.close(sender)
-    with os.fdopen(receiver, "rb") as pipe:
-        payload = pipe.read()
-    os.waitpid(pid, 0)
-    try:
-        ok, value = pickle.loads(payload)
-    except Exception:  # nothing or half an answer: the child was killed, aborted, out of memory
-        raise UnreadableFile(
-            "corrupt_file",
-            "The spreadsheet reader stopped on this file (it may be damaged, or unpack to more than a "
-            "monthly report can hold). Save it again from Excel or LibreOffice and re-send it.",
-            "Cititorul de foi de calcul s-a oprit la acest fișier (poate fi deteriorat sau prea mare "
-            "dezarhivat). Salvați-l din nou din Excel sau LibreOffice și retrimiteți-l.",
-        ) from None
-    if ok:
-        return value
-    raise value
-
-
-def _child(read: Callable[[], object], memory: int, sender: int) -> NoReturn:
-    try:
-        in_use = _address_space()
-        resource.setrlimit(resource.RLIMIT_AS, (in_use + memory, resource.RLIM_INFINITY))
-        try:
-            result: tuple[bool, object] = (True, read())
-        except MemoryError:
-            result = (False, _too_big_in_memory())
-        except UnreadableFile as exc:
-            result = (False, exc)
-        except Exception as exc:  # a reader's error: pickled back as the reader's message
-            result = (False, RuntimeError(f"{type(exc).__name__}: {exc}"))
-        with os.fdopen(sender, "wb") as pipe:
-            pipe.write(pickle.dumps(result))
-    finally:
-        os._exit(0)  # nothing of the parent's (atexit, Airflow's handlers) runs in the child
-
-
-def _address_space() -> int:
-    with open("/proc/self/statm") as statm:
-        return int(statm.read().split()[0]) * resource.getpagesize()
-
-
-def _too_big_in_memory() -> UnreadableFile:
+def too_big_in_memory() -> UnreadableFile:
     return UnreadableFile(
         "too_big_unpacked",
         "Reading the file needed more memory than a monthly report can take; it may hold far more "

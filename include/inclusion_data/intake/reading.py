@@ -18,7 +18,8 @@ import pyarrow as pa
 from python_calamine import CalamineWorkbook
 
 from inclusion_data.intake import columns, corner
-from inclusion_data.intake.guard import UnreadableFile, in_child, inspect, password_protected
+from inclusion_data.intake.guard import UnreadableFile, inspect, password_protected
+from inclusion_data.intake.isolation import in_child
 from inclusion_data.intake.parsing import MIN_HEADER_MATCHES, RawSheet, known_header_count, sheet_label
 from inclusion_data.intake.values import is_empty
 from inclusion_data.settings import ReadingLimits
@@ -36,10 +37,10 @@ def read_file(path: Path, limits: ReadingLimits | None = None) -> list[RawSheet]
 
 def read_inspected(path: Path, limits: ReadingLimits) -> list[RawSheet]:
     """The sheets of a file ``guard.inspect`` has already let through (it is not checked
-    again); spreadsheets are read in a child process (``guard.in_child``)."""
+    again); spreadsheets are read in a child process (``isolation.in_child``)."""
     if path.suffix.lower() == ".csv":
         return [_read_csv(path)]
-    return in_child(lambda: _read_workbook_or_refuse(path), limits)
+    return in_child(_read_workbook_or_refuse, limits, path)
 
 
 def _read_workbook_or_refuse(path: Path) -> list[RawSheet]:

@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 
 from inclusion_data.contracts.network import load_network
 from inclusion_data.indicators.incremental import build_indicator_values
+from inclusion_data.intake.isolation import reader_child
 from inclusion_data.intake.sealing import NameSeal
 from inclusion_data.orchestration.attempts import MAX_ATTEMPTS, Attempts
 from inclusion_data.orchestration.faults import is_infrastructure_fault
@@ -74,24 +75,27 @@ def process_batch(ids: list[str]) -> list[dict]:
         results.append(outcome.task_summary())
 
     begun: list[Begun] = []
-    for relative in (waiting.get(i, i) for i in ids):
-        if not os.path.lexists(settings.inbox / relative):
-            continue  # taken by an earlier try of this task
-        # a file whose outcome is recorded only needs filing: it is never set aside
-        if attempts.begin(relative) > MAX_ATTEMPTS and history.unfiled(relative) is None:
-            done(relative, set_aside(relative, settings, _stopped_every_time(), "_internal_error"))
-            continue
-        started = _guarded(relative, settings, attempts, begin_file, relative, settings, engine, network, key)
-        if isinstance(started, Begun):
-            begun.append(started)
-        else:
-            done(relative, started)
-    for i, evaluation in evaluate_together(b.steps for b in begun):
-        relative = begun[i].relative
-        done(
-            relative,
-            _guarded(relative, settings, attempts, _finished, begun[i], evaluation, settings, engine),
-        )
+    with reader_child(settings.limits):  # one reader process for the batch's files
+        for relative in (waiting.get(i, i) for i in ids):
+            if not os.path.lexists(settings.inbox / relative):
+                continue  # taken by an earlier try of this task
+            # a file whose outcome is recorded only needs filing: it is never set aside
+            if attempts.begin(relative) > MAX_ATTEMPTS and history.unfiled(relative) is None:
+                done(relative, set_aside(relative, settings, _stopped_every_time(), "_internal_error"))
+                continue
+            started = _guarded(
+                relative, settings, attempts, begin_file, relative, settings, engine, network, key
+            )
+            if isinstance(started, Begun):
+                begun.append(started)
+            else:
+                done(relative, started)
+        for i, evaluation in evaluate_together(b.steps for b in begun):
+            relative = begun[i].relative
+            done(
+                relative,
+                _guarded(relative, settings, attempts, _finished, begun[i], evaluation, settings, engine),
+            )
     engine.dispose()
     return results
 

@@ -1,0 +1,204 @@
+"""Where the spreadsheet reader runs: a forked child with a cap on its memory, so that a crash,
+an abort or a memory blow-up costs one file, not the worker (calamine is Rust and can abort
+the whole process on a hostile file, which Python cannot catch).
+
+A fork costs about 25 ms from a worker holding Airflow and pandas, more than reading a monthly
+file, so a batch of files keeps one child (``reader_child``) that reads them one after
+another. Its verdict on a file never depends on what it read before: when a reused child
+dies or runs out of memory on a file, that file is read again in a fresh child, and only that
+answer counts.
+
+Bare ``os.fork`` and pipes rather than ``multiprocessing``: under the CeleryExecutor a task
+runs in a daemonic pool process, and multiprocessing refuses to start children from one; and
+a ``multiprocessing`` pool would hide which file a dead worker was reading.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import os
+import pickle
+import resource
+import struct
+from collections.abc import Callable, Iterator
+from typing import Any, NoReturn, TypeVar
+
+from inclusion_data.intake.guard import UnreadableFile, reader_stopped, too_big_in_memory
+from inclusion_data.settings import ReadingLimits
+
+T = TypeVar("T")
+
+_FRAME = struct.Struct("<Q")  # the length of each pickled message on the pipes
+_active: contextvars.ContextVar[ReaderChild | None] = contextvars.ContextVar("reader_child", default=None)
+
+
+class ChildStopped(Exception):
+    """The child died (killed, aborted, out of memory) before it answered."""
+
+
+def in_child(read: Callable[..., T], limits: ReadingLimits, *args: Any) -> T:
+    """``read(*args)`` in a forked child whose address space may grow by at most
+    ``limits.reader_memory_bytes``; the result comes back pickled. Inside ``reader_child``
+    the batch's child runs it (``read`` and ``args`` must pickle: a module-level function);
+    otherwise a child is forked for this call alone."""
+    child = _active.get()
+    if child is not None and child.limits == limits:
+        return child.run(read, args)
+    return _unpack(_fresh(read, args, limits))
+
+
+@contextlib.contextmanager
+def reader_child(limits: ReadingLimits) -> Iterator[ReaderChild]:
+    """One child reads every file ``in_child`` is given inside this block."""
+    child = ReaderChild(limits)
+    token = _active.set(child)
+    try:
+        yield child
+    finally:
+        _active.reset(token)
+        child.close()
+
+
+class ReaderChild:
+    """A forked child that runs reads one after another, forked again after it stops."""
+
+    def __init__(self, limits: ReadingLimits):
+        self.limits = limits
+        self.forks = 0  # how many children were started: what the tests and benchmarks see
+        self._pid: int | None = None
+        self._requests: Any = None  # parent -> child
+        self._answers: Any = None  # child -> parent
+        self._served = 0
+
+    def run(self, read: Callable[..., T], args: tuple) -> T:
+        try:
+            request = pickle.dumps((read, args))
+        except (pickle.PicklingError, AttributeError, TypeError):  # a closure: a child of its own
+            return _unpack(_fresh(read, args, self.limits))
+        if self._pid is None:
+            self._start()
+        reused = self._served > 0
+        try:
+            _send(self._requests, request)
+            answer: tuple[bool, Any] | None = pickle.loads(_receive(self._answers))
+        except (OSError, EOFError, ChildStopped, pickle.UnpicklingError):
+            self.close()
+            answer = None
+        else:
+            self._served += 1
+        if answer is not None and _out_of_memory(answer):
+            self.close()  # its heap may stay fragmented: the next file gets a fresh child
+        if reused and (answer is None or _out_of_memory(answer)):
+            answer = _fresh(read, args, self.limits)  # the verdict a fresh child gives
+        return _unpack(answer)
+
+    def close(self) -> None:
+        if self._pid is None:
+            return
+        for pipe in (self._requests, self._answers):
+            with contextlib.suppress(OSError):
+                pipe.close()
+        os.waitpid(self._pid, 0)
+        self._pid, self._served = None, 0
+
+    def _start(self) -> None:
+        from_parent, to_child = os.pipe()
+        from_child, to_parent = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child
+            os.close(to_child)
+            os.close(from_child)
+            _serve(os.fdopen(from_parent, "rb"), os.fdopen(to_parent, "wb"), self.limits)
+        os.close(from_parent)
+        os.close(to_parent)
+        self._pid, self._served = pid, 0
+        self._requests, self._answers = os.fdopen(to_child, "wb"), os.fdopen(from_child, "rb")
+        self.forks += 1
+
+
+def _fresh(read: Callable[..., T], args: tuple, limits: ReadingLimits) -> tuple[bool, Any] | None:
+    """The answer of a child forked for this read alone; None when it stopped without one."""
+    receiver, sender = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child
+        os.close(receiver)
+        try:
+            _limit(limits)
+            with os.fdopen(sender, "wb") as pipe:
+                pipe.write(pickle.dumps(_attempt(read, args)))
+        finally:
+            os._exit(0)  # nothing of the parent's (atexit, Airflow's handlers) runs in the child
+    os.close(sender)
+    with os.fdopen(receiver, "rb") as pipe:
+        payload = pipe.read()
+    os.waitpid(pid, 0)
+    try:
+        return pickle.loads(payload)
+    except Exception:  # nothing or half an answer: killed, aborted, out of memory
+        return None
+
+
+def _serve(requests: Any, answers: Any, limits: ReadingLimits) -> NoReturn:
+    try:
+        _limit(limits)
+        while True:
+            try:
+                read, args = pickle.loads(_receive(requests))
+            except ChildStopped:  # the parent closed the pipe: the batch is done
+                break
+            _send(answers, pickle.dumps(_attempt(read, args)))
+    finally:
+        os._exit(0)
+
+
+def _limit(limits: ReadingLimits) -> None:
+    in_use = _address_space()
+    resource.setrlimit(resource.RLIMIT_AS, (in_use + limits.reader_memory_bytes, resource.RLIM_INFINITY))
+
+
+def _attempt(read: Callable[..., object], args: tuple) -> tuple[bool, object]:
+    try:
+        return (True, read(*args))
+    except MemoryError:
+        return (False, too_big_in_memory())
+    except UnreadableFile as exc:
+        return (False, exc)
+    except Exception as exc:  # a reader's error: pickled back as the reader's message
+        return (False, RuntimeError(f"{type(exc).__name__}: {exc}"))
+
+
+def _out_of_memory(answer: tuple[bool, Any]) -> bool:
+    ok, value = answer
+    return not ok and getattr(value, "rule", None) == "too_big_unpacked"
+
+
+def _unpack(answer: tuple[bool, Any] | None) -> Any:
+    if answer is None:
+        raise reader_stopped()
+    ok, value = answer
+    if ok:
+        return value
+    raise value
+
+
+def _send(pipe: Any, payload: bytes) -> None:
+    pipe.write(_FRAME.pack(len(payload)))
+    pipe.write(payload)
+    pipe.flush()
+
+
+def _receive(pipe: Any) -> bytes:
+    head = pipe.read(_FRAME.size)
+    if len(head) < _FRAME.size:
+        raise ChildStopped
+    (size,) = _FRAME.unpack(head)
+    payload = pipe.read(size)
+    if len(payload) < size:
+        raise ChildStopped
+    return payload
+
+
+def _address_space() -> int:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[0]) * resource.getpagesize()
