@@ -274,7 +274,7 @@ def evaluation_steps(
     return evaluation
 
 
-ROWS_TOGETHER = 20_000  # rows of a batch's sheets validated together at most: memory stays bounded
+ROWS_TOGETHER = 50_000  # rows of a batch's sheets validated together at most: memory stays bounded
 
 
 def evaluate_together(
