@@ -88,18 +88,36 @@ def missing_as_none(values: pd.Series | np.ndarray) -> np.ndarray:
     return array
 
 
-def distinct_rows(*columns: np.ndarray) -> tuple[list[tuple], np.ndarray]:
-    """The distinct combinations of parsed columns (object arrays of one kind each: dates,
-    codes, numbers, None) and each row's combination, found by pandas' hashing."""
-    length = len(columns[0]) if columns else 0
+def factorize(column: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A parsed column (an object array of one kind of value, None for missing) as each row's
+    code (-1 for None) and the distinct values, by pandas' hashing."""
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    return codes.astype(np.int64), np.asarray(uniques, dtype=object)
+
+
+def combine(*factorized: tuple[np.ndarray, np.ndarray]) -> tuple[list[tuple], np.ndarray]:
+    """The distinct combinations of factorized columns and each row's combination."""
+    length = len(factorized[0][0]) if factorized else 0
     combined = np.zeros(length, dtype=np.int64)
-    for column in columns:
-        codes, uniques = pd.factorize(column, use_na_sentinel=True)
-        combined = combined * (len(uniques) + 1) + (codes.astype(np.int64) + 1)
+    for codes, uniques in factorized:
+        combined = combined * (len(uniques) + 1) + (codes + 1)
         combined = pd.factorize(combined)[0].astype(np.int64)  # keeps the numbers small
     _, first = np.unique(combined, return_index=True)  # code k's first row (codes are 0..k)
-    combos = list(zip(*(column[first] for column in columns), strict=True)) if columns else []
-    return combos, combined
+    values = [_with_none(uniques)[codes[first]] for codes, uniques in factorized]
+    return list(zip(*values, strict=True)) if factorized else [], combined
+
+
+def _with_none(uniques: np.ndarray) -> np.ndarray:
+    """The distinct values and None last, where code -1 finds it."""
+    table = np.empty(len(uniques) + 1, dtype=object)
+    table[:-1] = uniques
+    return table
+
+
+def distinct_rows(*columns: np.ndarray) -> tuple[list[tuple], np.ndarray]:
+    """The distinct combinations of parsed columns (object arrays of one kind each: dates,
+    codes, numbers, None) and each row's combination."""
+    return combine(*(factorize(column) for column in columns))
 
 
 def per_row(rule: Callable[..., object], *columns: np.ndarray, dtype: type | str = object) -> np.ndarray:

@@ -66,17 +66,37 @@ def all_checks(dataset: Dataset) -> tuple[Check, ...]:
     )
 
 
-def _column(frame: pd.DataFrame, name: str) -> np.ndarray:
-    """A column's values as an object array, None for missing (absent column, NaN)."""
-    if name not in frame:
-        return np.full(len(frame), None, dtype=object)
-    return columns.missing_as_none(frame[name])
+class _Sheet:
+    """A sheet's columns as the rules read them: each factorized once, however many rules
+    read it (a monthly sheet is small, so pandas' fixed cost per call is what counts), with
+    the columns the checks derive (the CNP's birth date, the locality's code) beside them."""
+
+    def __init__(self, frame: pd.DataFrame):
+        self.frame = frame
+        self.derived: dict[str, np.ndarray] = {}
+        self._factorized: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+    def column(self, name: str) -> np.ndarray:
+        """A column's values as an object array, None for missing (absent column, NaN)."""
+        if name in self.derived:
+            return self.derived[name]
+        if name not in self.frame:
+            return np.full(len(self.frame), None, dtype=object)
+        return columns.missing_as_none(self.frame[name])
+
+    def factorized(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        if name not in self._factorized:
+            self._factorized[name] = columns.factorize(self.column(name))
+        return self._factorized[name]
 
 
-def _rule(frame: pd.DataFrame, passes: Callable[..., bool], *names: str) -> pd.Series:
+def _rule(sheet: _Sheet, passes: Callable[..., bool], *names: str) -> np.ndarray:
     """``passes(*values)`` per row, over the named columns: once per distinct combination."""
-    flags = columns.per_row(passes, *(_column(frame, n) for n in names), dtype=bool)
-    return pd.Series(flags, index=frame.index, dtype=bool)
+    combos, codes = columns.combine(*(sheet.factorized(n) for n in names))
+    return columns.Distinct([], codes).broadcast([passes(*combo) for combo in combos], bool)
 
 
 def cnp_sex(value: str) -> str | None:
@@ -91,63 +111,63 @@ def cnp_sex(value: str) -> str | None:
 CNP_BORN = "__cnp_born__"  # the birth date of a valid CNP, else None: while the checks run
 
 
-def _cnp_births(frame: pd.DataFrame) -> np.ndarray:
+def _cnp_births(sheet: _Sheet) -> np.ndarray:
     """Each row's valid CNP's birth date (``quality.cnp``), once per distinct CNP."""
-    codes, uniques = pd.factorize(_column(frame, "cnp"), use_na_sentinel=True)
-    births = columns.Distinct([], codes.astype(np.int64) + 1)
+    codes, uniques = sheet.factorized("cnp")
+    births = columns.Distinct([], codes + 1)
     return births.broadcast([None, *cnp.birth_dates(list(uniques))])
 
 
-def _identifier_present(frame, context):
-    return _rule(frame, lambda c, p: c is not None or p is not None, "cnp", "person_code")
+def _identifier_present(sheet, context):
+    return _rule(sheet, lambda c, p: c is not None or p is not None, "cnp", "person_code")
 
 
-def _cnp_valid(frame, context):
-    return _rule(frame, lambda c, born: c is None or born is not None, "cnp", CNP_BORN)
+def _cnp_valid(sheet, context):
+    return _rule(sheet, lambda c, born: c is None or born is not None, "cnp", CNP_BORN)
 
 
-def _cnp_matches_sex(frame, context):
+def _cnp_matches_sex(sheet, context):
     def matches(cnp, born, sex):
         return born is None or sex is None or cnp_sex(cnp) in (None, sex)
 
-    return _rule(frame, matches, "cnp", CNP_BORN, "sex")
+    return _rule(sheet, matches, "cnp", CNP_BORN, "sex")
 
 
-def _cnp_matches_birth(frame, context):
+def _cnp_matches_birth(sheet, context):
     def matches(born, date, year):
         if born is None:
             return True
         return date == born if date is not None else year is None or year == born.year
 
-    return _rule(frame, matches, CNP_BORN, "birth_date", "birth_year")
+    return _rule(sheet, matches, CNP_BORN, "birth_date", "birth_year")
 
 
-def _locality_in_county(frame, context):
-    return _rule(frame, lambda name, code: name is None or code is not None, "locality", "locality_siruta")
+def _locality_in_county(sheet, context):
+    return _rule(sheet, lambda name, code: name is None or code is not None, "locality", "locality_siruta")
 
 
-def _child_is_minor(frame, context):
+def _child_is_minor(sheet, context):
     year, _ = context.month
     return _rule(
-        frame,
+        sheet,
         lambda group, born: group != "child_at_risk" or born is None or year - born <= 18,
         "vulnerable_group",
         "birth_year",
     )
 
 
-def _dates_in_order(frame, context):
-    return _rule(frame, lambda s, e: s is None or e is None or s <= e, "start_date", "end_date")
+def _dates_in_order(sheet, context):
+    return _rule(sheet, lambda s, e: s is None or e is None or s <= e, "start_date", "end_date")
 
 
-def _certified_completed(frame, context):
-    return _rule(frame, lambda c, d: not (c is True and d is False), "certified", "completed")
+def _certified_completed(sheet, context):
+    return _rule(sheet, lambda c, d: not (c is True and d is False), "certified", "completed")
 
 
 def _in_month(field_name: str):
-    def check(frame, context):
+    def check(sheet, context):
         month = context.month
-        return _rule(frame, lambda d: d is None or (d.year, d.month) == month, field_name)
+        return _rule(sheet, lambda d: d is None or (d.year, d.month) == month, field_name)
 
     return check
 
@@ -156,23 +176,23 @@ def _plausible(f: Field):
     window = f.plausible
     assert window is not None
 
-    def check(frame, context):
+    def check(sheet, context):
         first, last = window.bounds(context.period)
         if f.kind is Kind.BIRTH:  # a bare year is judged by its year
             return _rule(
-                frame,
+                sheet,
                 lambda d, y: (
                     first <= d <= last if d is not None else y is None or first.year <= y <= last.year
                 ),
                 f.name,
                 "birth_year",
             )
-        return _rule(frame, lambda d: d is None or first <= d <= last, f.name)
+        return _rule(sheet, lambda d: d is None or first <= d <= last, f.name)
 
     return check
 
 
-_RULES: dict[str, Callable[[pd.DataFrame, Context], pd.Series]] = {
+_RULES: dict[str, Callable[[_Sheet, Context], np.ndarray]] = {
     "identifier_present": _identifier_present,
     "cnp_valid": _cnp_valid,
     "cnp_matches_sex": _cnp_matches_sex,
@@ -186,18 +206,16 @@ _RULES: dict[str, Callable[[pd.DataFrame, Context], pd.Series]] = {
 
 def apply_checks(dataset: Dataset, frame: pd.DataFrame, context: Context) -> pd.DataFrame:
     """Add ``locality_siruta`` and one ``__check__`` column per rule of the dataset."""
-    frame = frame.copy()
+    sheet = _Sheet(frame)
+    added: dict[str, np.ndarray] = {}
     if "locality" in {f.name for f in dataset.fields}:
-        frame["locality_siruta"] = pd.Series(
-            columns.per_row(
-                lambda name: context.localities.resolve(name, context.county) if name is not None else None,
-                _column(frame, "locality"),
-            ),
-            index=frame.index,
-            dtype=object,
-        )
+        codes, names = sheet.factorized("locality")
+        resolved = [context.localities.resolve(name, context.county) for name in names]
+        added["locality_siruta"] = sheet.derived["locality_siruta"] = columns.Distinct(
+            [], codes + 1
+        ).broadcast([None, *resolved])
     if "cnp" in frame:
-        frame[CNP_BORN] = pd.Series(_cnp_births(frame), index=frame.index, dtype=object)
+        sheet.derived[CNP_BORN] = _cnp_births(sheet)
     for check in all_checks(dataset):
         if check.name.endswith("_in_reporting_month"):
             rule = _in_month(check.column)
@@ -205,5 +223,6 @@ def apply_checks(dataset: Dataset, frame: pd.DataFrame, context: Context) -> pd.
             rule = _plausible(dataset.field(check.column))
         else:
             rule = _RULES[check.name]
-        frame[CHECK_FLAG.format(check.name)] = rule(frame, context)
-    return frame.drop(columns=[CNP_BORN], errors="ignore")
+        added[CHECK_FLAG.format(check.name)] = rule(sheet, context)
+    kept = frame.drop(columns=[n for n in added if n in frame])  # a column is never there twice
+    return pd.concat([kept, pd.DataFrame(added, index=frame.index)], axis=1)
