@@ -74,9 +74,9 @@ class Settings:
     settle_seconds: float = 30  # files changed more recently may still be uploading
     due_day: int = 10  # a month's files are late after this day of the following month
     reminder_days: tuple[int, ...] = (5, 1)  # partners are mailed this many days before it
-    # files per mapped ingest task: Great Expectations' start-up is paid once per batch, and
-    # batches are what workers share out
-    batch_size: int = 100  # a mapped task's per-batch cost (~1 s: GX's call, the engine) spread thinner
+    # files per mapped ingest task: a batch pays about 1 s whatever its size (Great
+    # Expectations' start-up and call, the engine), and batches are what workers share out
+    batch_size: int = 100
     # object-storage locations (see object_storage); None keeps everything in local folders
     inbox_url: str | None = None
     archive_url: str | None = None

@@ -65,7 +65,7 @@ class ReaderChild:
 
     def __init__(self, limits: ReadingLimits):
         self.limits = limits
-        self.forks = 0  # how many children were started: what the tests and benchmarks see
+        self.forks = 0  # how many children were started: what the tests see
         self._pid: int | None = None
         self._requests: Any = None  # parent -> child
         self._answers: Any = None  # child -> parent
@@ -83,14 +83,13 @@ class ReaderChild:
             _send(self._requests, request)
             answer: tuple[bool, Any] | None = pickle.loads(_receive(self._answers))
         except (OSError, EOFError, ChildStopped, pickle.UnpicklingError):
-            self.close()
             answer = None
         else:
             self._served += 1
-        if answer is not None and _out_of_memory(answer):
-            self.close()  # its heap may stay fragmented: the next file gets a fresh child
-        if reused and (answer is None or _out_of_memory(answer)):
-            answer = _fresh(read, args, self.limits)  # the verdict a fresh child gives
+        if answer is None or _out_of_memory(answer):
+            self.close()  # dead, or its heap may stay fragmented: the next file gets a fresh child
+            if reused:
+                answer = _fresh(read, args, self.limits)  # the verdict a fresh child gives
         return _unpack(answer)
 
     def close(self) -> None:

@@ -76,9 +76,6 @@ class _Sheet:
         self.derived: dict[str, np.ndarray] = {}
         self._factorized: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
-    def __len__(self) -> int:
-        return len(self.frame)
-
     def column(self, name: str) -> np.ndarray:
         """A column's values as an object array, None for missing (absent column, NaN)."""
         if name in self.derived:
@@ -91,6 +88,12 @@ class _Sheet:
         if name not in self._factorized:
             self._factorized[name] = columns.factorize(self.column(name))
         return self._factorized[name]
+
+    def per_value(self, name: str, results: Callable[[list], list]) -> np.ndarray:
+        """Each row's result of ``results`` (given the column's distinct values, a result
+        each), None where the cell is missing."""
+        codes, values = self.factorized(name)
+        return columns.Distinct([], codes + 1).broadcast([None, *results(list(values))])
 
 
 def _rule(sheet: _Sheet, passes: Callable[..., bool], *names: str) -> np.ndarray:
@@ -113,9 +116,7 @@ CNP_BORN = "__cnp_born__"  # the birth date of a valid CNP, else None: while the
 
 def _cnp_births(sheet: _Sheet) -> np.ndarray:
     """Each row's valid CNP's birth date (``quality.cnp``), once per distinct CNP."""
-    codes, uniques = sheet.factorized("cnp")
-    births = columns.Distinct([], codes + 1)
-    return births.broadcast([None, *cnp.birth_dates(list(uniques))])
+    return sheet.per_value("cnp", cnp.birth_dates)
 
 
 def _identifier_present(sheet, context):
@@ -209,11 +210,9 @@ def apply_checks(dataset: Dataset, frame: pd.DataFrame, context: Context) -> pd.
     sheet = _Sheet(frame)
     added: dict[str, np.ndarray] = {}
     if "locality" in {f.name for f in dataset.fields}:
-        codes, names = sheet.factorized("locality")
-        resolved = [context.localities.resolve(name, context.county) for name in names]
-        added["locality_siruta"] = sheet.derived["locality_siruta"] = columns.Distinct(
-            [], codes + 1
-        ).broadcast([None, *resolved])
+        added["locality_siruta"] = sheet.derived["locality_siruta"] = sheet.per_value(
+            "locality", lambda names: [context.localities.resolve(n, context.county) for n in names]
+        )
     if "cnp" in frame:
         sheet.derived[CNP_BORN] = _cnp_births(sheet)
     for check in all_checks(dataset):
