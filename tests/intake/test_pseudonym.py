@@ -35,7 +35,9 @@ def test_a_weak_key_fails_closed(home, monkeypatch, weak):
 
 
 @pytest.mark.parametrize(
-    "padded", [STRONG + " ", " " + STRONG, STRONG + "\n", STRONG + "\t", STRONG[:20] + "\u200b" + STRONG[20:]]
+    "padded",
+    [STRONG + " ", " " + STRONG, STRONG + "\n", STRONG + "\t", STRONG[:20] + "\u200b" + STRONG[20:]],
+    ids=["trailing space", "leading space", "trailing newline", "trailing tab", "zero-width space"],
 )
 def test_a_key_with_a_stray_space_or_invisible_character_is_refused_never_trimmed(home, monkeypatch, padded):
     monkeypatch.setenv(pseudonym.ENV_VAR, padded)

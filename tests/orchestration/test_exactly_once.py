@@ -145,7 +145,7 @@ def test_two_processes_loading_one_month_leave_the_newest_version_alone_accepted
     evaluate_file(older, "TWAM", "asoc-cluj", load_network(), KEY)  # the workers fork with GX loaded
     wrong: dict[str, int] = {"versions": 0, "same bytes": 0}
     rows_seen: dict[str, set[int]] = {"versions": set(), "same bytes": set()}
-    for i in range(20):
+    for i in range(10):
         for newest_first in (False, True):
             _empty_warehouse(engine)
             # two versions: "b" arrived a minute after "a" (by mtime, whatever the names say)
@@ -172,7 +172,7 @@ def test_two_processes_loading_one_month_leave_the_newest_version_alone_accepted
             ):
                 wrong["same bytes"] += 1
     engine.dispose()
-    print(f"\nof 40 races: wrong outcome {wrong}; current rows seen {rows_seen}")
+    print(f"\nof 20 races: wrong outcome {wrong}; current rows seen {rows_seen}")
     assert wrong == {"versions": 0, "same bytes": 0}
 
 
@@ -190,7 +190,7 @@ def _months() -> list[tuple[str, str, str, str]]:
 def test_sixty_months_of_five_versions_through_the_dag_keep_the_newest(
     postgres_settings, tmp_path, airflow_db, monkeypatch
 ):
-    """300 files dropped at once, in batches of 7 processed in a shuffled order (as parallel
+    """300 files dropped at once, in batches of 20 processed in a shuffled order (as parallel
     mapped tasks finish in any order): the newest version by arrival is accepted in every month."""
     settings = postgres_settings
     keys = _months()
@@ -213,7 +213,7 @@ def test_sixty_months_of_five_versions_through_the_dag_keep_the_newest(
         return found
 
     monkeypatch.setattr(tasks, "discover", shuffled)
-    monkeypatch.setenv("INCLUSION_BATCH_SIZE", "7")
+    monkeypatch.setenv("INCLUSION_BATCH_SIZE", "20")
     run = airflow_db["ingest_submissions"].test()
     assert str(run.state).rsplit(".", 1)[-1].lower() == "success"
     engine = make_engine(settings.warehouse_url)
