@@ -328,17 +328,8 @@ def sync_reference(engine: Engine, network: Network) -> None:
             ],
         )
         if not conn.scalar(select(func.count()).select_from(schema.localities)):
-            conn.execute(
-                insert(schema.localities),
-                [
-                    {
-                        "siruta": loc.siruta,
-                        "name": loc.name,
-                        "county": loc.county,
-                        "uat_siruta": loc.uat_siruta,
-                        "uat_name": loc.uat_name,
-                        "level": loc.level,
-                    }
-                    for loc in load_localities().by_siruta.values()
-                ],
-            )
+            # ~16k rows: one COPY (PostgreSQL) or prepared executemany, not batches of INSERTs
+            names = [column.name for column in schema.localities.columns]
+            known = load_localities().by_siruta.values()
+            rows = [tuple(getattr(loc, name) for name in names) for loc in known]
+            bulk_insert(conn, schema.localities.name, names, rows)
