@@ -88,5 +88,5 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The modules with end-to-end (slow) tests first: the xdist workers (one module each at a
     time) start on the long runs, and the short tests fill the gaps at the end instead of one
     worker finishing a long module alone."""
-    long = {item.module.__name__ for item in items if item.get_closest_marker("slow") and item.module}
-    items.sort(key=lambda item: item.module is None or item.module.__name__ not in long)
+    long = {item.path for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: item.path not in long)

@@ -36,6 +36,7 @@ from workbooks import beneficiary, write_xlsx
 
 KEY = b"test"
 FORK = multiprocessing.get_context("fork")
+ROUNDS = 10  # each forces both races of a kind, newest first and last
 ARRIVAL = dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.UTC).timestamp()
 
 
@@ -145,7 +146,7 @@ def test_two_processes_loading_one_month_leave_the_newest_version_alone_accepted
     evaluate_file(older, "TWAM", "asoc-cluj", load_network(), KEY)  # the workers fork with GX loaded
     wrong: dict[str, int] = {"versions": 0, "same bytes": 0}
     rows_seen: dict[str, set[int]] = {"versions": set(), "same bytes": set()}
-    for i in range(10):
+    for i in range(ROUNDS):
         for newest_first in (False, True):
             _empty_warehouse(engine)
             # two versions: "b" arrived a minute after "a" (by mtime, whatever the names say)
@@ -172,7 +173,7 @@ def test_two_processes_loading_one_month_leave_the_newest_version_alone_accepted
             ):
                 wrong["same bytes"] += 1
     engine.dispose()
-    print(f"\nof 20 races: wrong outcome {wrong}; current rows seen {rows_seen}")
+    print(f"\nof {2 * ROUNDS} races of each kind: wrong outcome {wrong}; current rows seen {rows_seen}")
     assert wrong == {"versions": 0, "same bytes": 0}
 
 
@@ -190,8 +191,9 @@ def _months() -> list[tuple[str, str, str, str]]:
 def test_sixty_months_of_five_versions_through_the_dag_keep_the_newest(
     postgres_settings, tmp_path, airflow_db, monkeypatch
 ):
-    """300 files dropped at once, in batches of 20 processed in a shuffled order (as parallel
-    mapped tasks finish in any order): the newest version by arrival is accepted in every month."""
+    """300 files dropped at once, in batches of 20 (15 mapped tasks) processed in a shuffled
+    order (as parallel mapped tasks finish in any order): the newest version by arrival is
+    accepted in every month."""
     settings = postgres_settings
     keys = _months()
     assert len(keys) == 60

@@ -35,6 +35,7 @@ from inclusion_data.warehouse import schema
 from inclusion_data.warehouse.engine import make_engine
 
 pytestmark = pytest.mark.slow
+BATCH = 8  # files a mapped task: the demo's first round makes at least 4 batches
 
 
 def test_two_celery_workers_ingest_and_the_asset_event_publishes(tmp_path, airflow_db, monkeypatch):
@@ -46,7 +47,7 @@ def test_two_celery_workers_ingest_and_the_asset_event_publishes(tmp_path, airfl
     ):
         env = {
             **environment(tmp_path, metadata_url, warehouse_url, port, broker_url, key=TEST_KEY),
-            "INCLUSION_BATCH_SIZE": "8",
+            "INCLUSION_BATCH_SIZE": str(BATCH),
         }
         home = Path(env["INCLUSION_HOME"])
         airflow = Airflow(tmp_path, env, port)
@@ -106,7 +107,7 @@ def test_two_celery_workers_ingest_and_the_asset_event_publishes(tmp_path, airfl
             airflow.stop()
 
         print(f"\ncomponents up to published indicators: {elapsed:.0f} s; files loaded by {loaders}")
-        print(f"{len(mapped)} batches of 8 files, run by {sorted(batches_by)}")
+        print(f"{len(mapped)} batches of {BATCH} files, run by {sorted(batches_by)}")
         assert len(mapped) >= 4 and batches_by == set(WORKERS), (len(mapped), batches_by)
         assert triggered["run_type"] == "manual"
         assert loaders == {triggered["dag_run_id"]} or (len(loaders) == 1 and loaders <= later_slots), loaders
