@@ -30,6 +30,7 @@ RUN_SECONDS = 480  # unpause -> cron-slot run, triggered ingest run, asset-trigg
 INGEST, PUBLISH = "ingest_submissions", "publish_indicators"
 USER, PASSWORD = "admin", secrets.token_urlsafe(16)
 WORKERS = ("worker-1", "worker-2")
+CELERY_CONFIG = "inclusion_data.orchestration.celery_worker.CELERY_CONFIG"
 
 
 def free_port() -> int:
@@ -64,6 +65,7 @@ def environment(
         "AIRFLOW__CELERY__BROKER_URL": broker_url,
         "AIRFLOW__CELERY__RESULT_BACKEND": f"db+{metadata_url}",
         "AIRFLOW__CELERY__WORKER_CONCURRENCY": "1",
+        "AIRFLOW__CELERY__CELERY_CONFIG_OPTIONS": CELERY_CONFIG,
     }
     return {
         **inherited,

@@ -109,6 +109,8 @@ def test_two_celery_workers_ingest_and_the_asset_event_publishes(tmp_path, airfl
         print(f"\ncomponents up to published indicators: {elapsed:.0f} s; files loaded by {loaders}")
         print(f"{len(mapped)} batches of {BATCH} files, run by {sorted(batches_by)}")
         assert len(mapped) >= 4 and batches_by == set(WORKERS), (len(mapped), batches_by)
+        for worker in WORKERS:  # once, in the worker's main process, before its pool forked
+            assert airflow.log(worker).read_text(errors="replace").count("warmed up for tasks") == 1, worker
         assert triggered["run_type"] == "manual"
         assert loaders == {triggered["dag_run_id"]} or (len(loaders) == 1 and loaders <= later_slots), loaders
         assert {(e["name"], e["source_dag_id"], e["source_task_id"]) for e in events["asset_events"]} == {

@@ -69,6 +69,17 @@ def _suite(dataset_name: str, together: bool = False):
 PART, STRIDE = "_part", 1 << 21
 
 
+def warm_up() -> None:
+    """Import GX and build the context and every dataset's suites now, in a process that will
+    fork the ones that validate (a Celery worker: ``orchestration.celery_worker``)."""
+    from inclusion_data.contracts.datasets import DATASETS
+
+    _batch_definition()
+    for name in DATASETS:
+        _suite(name)
+        _suite(name, together=True)
+
+
 def severity_of(gx_severity: str) -> str:
     """GX's severity of an expectation as the pipeline's policy: critical rejects."""
     return ERROR if gx_severity == "critical" else WARNING

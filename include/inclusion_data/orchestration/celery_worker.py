@@ -1,0 +1,35 @@
+"""The Celery workers' configuration (``[celery] celery_config_options``): Airflow's own, and
+a warm-up before the worker forks its pool.
+
+Airflow runs every task in a process forked from a pool process of the worker, and each of
+them imported the Task SDK, this package and GX and built a GX context again: about 7 CPU-s
+before a batch's first file, most of a small batch's cost. Done once in the worker's main
+process (Celery's ``worker_init``, sent before the pool starts), the pool processes and every
+task process they fork inherit it. Only imports and in-memory objects: no connection, no
+thread is made before the fork. The scheduler imports this module too (to configure its
+Celery app) and never sends ``worker_init``, so it pays nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from airflow.providers.celery.executors.default_celery import DEFAULT_CELERY_CONFIG
+from celery.signals import worker_init
+
+CELERY_CONFIG = DEFAULT_CELERY_CONFIG
+log = logging.getLogger(__name__)
+
+
+@worker_init.connect
+def warm_up(**_: object) -> None:
+    started = time.process_time()
+    import airflow.sdk.execution_time.task_runner  # noqa: F401  (what the task process runs)
+
+    import inclusion_data.orchestration.tasks  # noqa: F401
+    from inclusion_data.quality import validation
+
+    validation.warm_up()
+    spent = time.process_time() - started
+    log.info("warmed up for tasks in %.1f CPU-s: the Task SDK, the package, GX", spent)
