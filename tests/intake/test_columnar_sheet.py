@@ -51,3 +51,20 @@ def test_distinct_values_keep_types_apart():
     assert found.values == [1, 1.0, True, "1", None] and found.codes.tolist() == [0, 1, 2, 3, 4, 0]
     text = distinct(pa.array(["a", None, "a", "b"]))
     assert [text.values[c] for c in text.codes] == ["a", None, "a", "b"]
+
+
+def test_a_text_cell_is_blank_for_the_reader_exactly_when_it_is_for_the_parser():
+    """The reader tells blank rows in one Arrow pass over each text column; a cell of only
+    Python whitespace (each of its 29 characters, the Unicode ones included) is blank, a
+    zero-width space or a letter among spaces is not."""
+    import sys
+
+    from inclusion_data.intake.reading import _filled
+    from inclusion_data.intake.values import is_empty
+
+    spaces = [chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace()]
+    cells = [None, "", *spaces, "".join(spaces), "\u200b", "\ufeff", " a ", "\u00a0x", "0", "Ș"]
+    filled = _filled(pa.array(cells, type=pa.string()))
+    assert filled.tolist() == [not is_empty(c) for c in cells]
+    assert filled.sum() == 6 and len(spaces) == 29
+    assert _filled(pa.array(cells, type=pa.large_string())).tolist() == filled.tolist()

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import csv
 import io
+import sys
+from functools import cache
 from pathlib import Path
 
 import fastexcel
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 from python_calamine import CalamineWorkbook
 
 from inclusion_data.intake import columns, corner
@@ -113,8 +116,21 @@ def _read_csv(path: Path) -> RawSheet:
     return sheet_from_rows(sheet_label(path.stem, 1), rows, first_row=1, first_column=0)
 
 
+# Python's own whitespace (what ``str.strip``, and so ``values.is_empty``, removes) as an RE2
+# class: a blank cell is then exactly what it is to the rest of the pipeline, whatever Arrow
+# takes for whitespace
+@cache
+def _blank() -> str:
+    return "^[" + "".join(f"\\x{{{c:x}}}" for c in range(sys.maxunicode + 1) if chr(c).isspace()) + "]*$"
+
+
 def _filled(cells: pa.Array) -> np.ndarray:
-    """Per row, whether the cell holds something (``values.is_empty`` once per distinct cell)."""
+    """Per row, whether the cell holds something: ``values.is_empty`` over a text column in
+    one Arrow pass (a column of names or CNPs has as many distinct cells as rows); any other
+    column once per distinct cell."""
+    if pa.types.is_string(cells.type) or pa.types.is_large_string(cells.type):
+        blank = pc.fill_null(pc.match_substring_regex(cells, _blank()), True)
+        return np.asarray(pc.invert(blank).to_numpy(zero_copy_only=False), dtype=bool)
     return columns.distinct(cells).map(lambda c: not is_empty(c), bool)
 
 

@@ -13,7 +13,7 @@ import hashlib
 import json
 
 import pandas as pd
-from sqlalchemy import Connection, Engine, Integer, delete, func, insert, select, text, update
+from sqlalchemy import Connection, Engine, Integer, delete, func, insert, literal, select, text, update
 
 from inclusion_data.contracts.datasets import DATASETS
 from inclusion_data.contracts.network import Network
@@ -239,24 +239,46 @@ def _insert_rows(conn: Connection, record: SubmissionRecord, submission_id: int,
         "period": record.period,
     }
     copy = conn.dialect.name == "postgresql"
-    values: dict[str, list] = {name: [value] * len(rows) for name, value in lineage.items()}
+    # COPY takes every column of every row; a prepared INSERT takes the lineage the pipeline
+    # made (ids, a hash, codes from the network's register, a month), the same on every row,
+    # as literals in its text: a fifth fewer values to bind. The sheet's name, which the
+    # partner typed, stays a bound value.
+    made = () if copy else ("submission_id", "file_hash", "project", "partner", "period")
+    fixed = {name: _literal(conn, table.c[name], lineage[name]) for name in made}
+    values: dict[str, list] = {
+        name: [value] * len(rows) for name, value in lineage.items() if name not in made
+    }
     values["row"] = rows["_row"].astype("int64").tolist()
     for name in stored:
         process = None if copy else table.c[name].type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
         values[name] = _column(rows, name, table.c[name], process)
-    bulk_insert(conn, table.name, list(values), list(zip(*values.values(), strict=True)))
+    bulk_insert(conn, table.name, list(values), list(zip(*values.values(), strict=True)), fixed)
 
 
-def bulk_insert(conn: Connection, table: str, names: list[str], payload: list[tuple]) -> None:
+def _literal(conn: Connection, column, value: object) -> str:
+    """``value`` as SQL text in the column's type, quoted by the dialect's own compiler."""
+    rendered = literal(value, column.type).compile(
+        dialect=conn.dialect, compile_kwargs={"literal_binds": True}
+    )
+    return str(rendered)
+
+
+def bulk_insert(
+    conn: Connection, table: str, names: list[str], payload: list[tuple], fixed: dict[str, str] | None = None
+) -> None:
     """Rows as one bulk statement: COPY on PostgreSQL, ``executemany`` of one prepared INSERT
-    elsewhere (values already as the driver takes them)."""
+    elsewhere (values already as the driver takes them; ``fixed``: columns the same on every
+    row, as SQL literals, not taken by COPY)."""
     if not payload:
         return
     if conn.dialect.name == "postgresql":
+        if fixed:
+            raise ValueError("COPY takes every column's values in the payload, not as literals")
         _copy(conn, table, names, payload)
     else:
-        columns = ", ".join(f'"{name}"' for name in names)
-        marks = ", ".join("?" for _ in names)
+        fixed = fixed or {}
+        columns = ", ".join(f'"{name}"' for name in [*fixed, *names])
+        marks = ", ".join([*fixed.values(), *("?" for _ in names)])
         conn.exec_driver_sql(f'INSERT INTO "{table}" ({columns}) VALUES ({marks})', payload)
 
 
