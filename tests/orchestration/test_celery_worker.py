@@ -30,7 +30,7 @@ WARM_THEN_FORK = textwrap.dedent(
     assert sockets() == before, sockets() - before
     from inclusion_data.quality import validation
     assert {"great_expectations", "inclusion_data.orchestration.tasks",
-            "airflow.sdk.execution_time.task_runner"} <= set(sys.modules)
+            "airflow.sdk.execution_time.task_runner", "airflow.dag_processing.dagbag"} <= set(sys.modules)
     assert validation._batch_definition.cache_info().currsize == 1
     assert validation._suite.cache_info().currsize == 6  # three datasets, alone and together
 

@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 @worker_init.connect
 def warm_up(**_: object) -> None:
     started = time.process_time()
+    import airflow.dag_processing.dagbag  # noqa: F401  (with which it parses its DAG file)
     import airflow.sdk.execution_time.task_runner  # noqa: F401  (what the task process runs)
 
     import inclusion_data.orchestration.tasks  # noqa: F401
