@@ -33,6 +33,8 @@ WARM_THEN_FORK = textwrap.dedent(
             "airflow.sdk.execution_time.task_runner", "airflow.dag_processing.dagbag"} <= set(sys.modules)
     assert validation._batch_definition.cache_info().currsize == 1
     assert validation._suite.cache_info().currsize == 6  # three datasets, alone and together
+    from inclusion_data.intake.localities import localities
+    assert localities.cache_info().currsize == 1
 
     sys.path[:0] = sys.argv[1:]
     from test_validation_together import _frame, _plain
