@@ -4,11 +4,11 @@ a warm-up before the worker forks its pool.
 Airflow runs every task in a process forked from a pool process of the worker, and each of
 them imported the Task SDK, this package and GX, built a GX context and indexed the SIRUTA
 localities again: about 7 CPU-s before a batch's first file, most of a small batch's cost.
-Done once in the worker's main
-process (Celery's ``worker_init``, sent before the pool starts), the pool processes and every
-task process they fork inherit it. Only imports and in-memory objects: no connection, no
-thread is made before the fork. The scheduler imports this module too (to configure its
-Celery app) and never sends ``worker_init``, so it pays nothing.
+Done once in the worker's main process (Celery's ``worker_init``, sent before the pool
+starts), the pool processes and every task process they fork inherit it. Only imports and
+in-memory objects: no connection, no thread is made before the fork. The scheduler imports
+this module too (to configure its Celery app) and never sends ``worker_init``, so it pays
+nothing.
 """
 
 from __future__ import annotations
@@ -36,4 +36,4 @@ def warm_up(**_: object) -> None:
     validation.warm_up()
     localities()  # the SIRUTA nomenclature, indexed: ~0.4 CPU-s a task process otherwise
     spent = time.process_time() - started
-    log.info("warmed up for tasks in %.1f CPU-s: the Task SDK, the package, GX", spent)
+    log.info("warmed up for tasks in %.1f CPU-s: the Task SDK, the package, GX, localities", spent)
