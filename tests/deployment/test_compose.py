@@ -5,6 +5,7 @@ its configuration options and the pipeline's own settings."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import shlex
 import subprocess
@@ -361,6 +362,38 @@ def test_airflow_environment(service):
     assert env == environment("airflow-scheduler"), "Airflow services must share one environment"
     assert SERVICES[service]["image"] == SERVICES["airflow-scheduler"]["image"]
     assert SERVICES[service]["build"] == {"context": ".", "dockerfile": "Dockerfile"}
+
+
+def test_workers_use_the_warm_up_the_end_to_end_test_runs(tmp_path):
+    """The Celery settings compose names are the ones the end-to-end Celery test runs with
+    (``tests/airflow_stack.py``): with them Airflow's Celery app keeps Airflow's own settings,
+    the warm-up waits on ``worker_init``, and importing them (as the scheduler does) loads
+    neither the pipeline nor GX."""
+    from airflow_stack import CELERY_CONFIG
+
+    named = environment("airflow-worker")["AIRFLOW__CELERY__CELERY_CONFIG_OPTIONS"]
+    assert named == CELERY_CONFIG
+    program = (
+        "import sys\n"
+        "from airflow.providers.celery.executors import celery_executor_utils as utils\n"
+        "from celery.signals import worker_init\n"
+        "assert 'inclusion_data.orchestration.celery_worker' in sys.modules  # Airflow loaded it\n"
+        "from inclusion_data.orchestration import celery_worker\n"
+        "assert utils.app.conf.worker_concurrency == 7, utils.app.conf.worker_concurrency\n"
+        "assert worker_init._live_receivers(None) == [celery_worker.warm_up]\n"
+        "assert not {'great_expectations', 'inclusion_data.orchestration.tasks'} & set(sys.modules)\n"
+    )
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")},
+        "AIRFLOW_HOME": str(tmp_path),
+        "AIRFLOW__CORE__EXECUTOR": "CeleryExecutor",
+        "AIRFLOW__CELERY__CELERY_CONFIG_OPTIONS": named,
+        "AIRFLOW__CELERY__WORKER_CONCURRENCY": "7",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", program], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
 
 
 def test_connections_point_at_the_right_services():
