@@ -30,10 +30,8 @@ def warm_up(**_: object) -> None:
     import airflow.sdk.execution_time.task_runner  # noqa: F401  (what the task process runs)
 
     import inclusion_data.orchestration.tasks  # noqa: F401
-    from inclusion_data.intake.localities import localities
     from inclusion_data.quality import validation
 
-    validation.warm_up()
-    localities()  # the SIRUTA nomenclature, indexed: ~0.4 CPU-s a task process otherwise
+    validation.warm_up()  # GX, its suites, the localities' index (~0.4 CPU-s of it)
     spent = time.process_time() - started
     log.info("warmed up for tasks in %.1f CPU-s: the Task SDK, the package, GX, localities", spent)

@@ -10,7 +10,6 @@ from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
-from inclusion_data.contracts.datasets import DATASETS
 from inclusion_data.contracts.network import load_network
 from inclusion_data.portal import auth_pages, coordinator_pages, partner_pages
 from inclusion_data.portal.config import PortalConfig
@@ -22,15 +21,11 @@ FORM_OVERHEAD = 1 << 20  # what a multipart form adds around the file
 
 
 def _warm_up() -> None:
-    """Pay the checks' one-off start-up (Great Expectations' import and context, the suites,
-    the SIRUTA localities: 10-30 s on a 2-core machine) before the first partner's upload."""
-    from inclusion_data.intake.localities import localities
+    """Pay the checks' one-off start-up (10-30 s on a 2-core machine) before the first
+    partner's upload."""
     from inclusion_data.quality import validation
 
-    localities()
-    validation._batch_definition()
-    for name in DATASETS:
-        validation._suite(name)
+    validation.warm_up()
 
 
 @asynccontextmanager

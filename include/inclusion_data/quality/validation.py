@@ -75,14 +75,18 @@ PART, STRIDE = "_part", 1 << 21
 
 
 def warm_up() -> None:
-    """Import GX and build the context and every dataset's suites now, in a process that will
-    fork the ones that validate (a Celery worker: ``orchestration.celery_worker``)."""
+    """The checks' one-off start-up, paid now rather than by the first file: GX's import and
+    context, every dataset's suites (alone and together), the SIRUTA localities' index. For
+    a process that forks the ones that validate (a Celery worker) or serves uploads (the
+    portal)."""
     from inclusion_data.contracts.datasets import DATASETS
+    from inclusion_data.intake.localities import localities
 
     _batch_definition()
     for name in DATASETS:
         _suite(name)
         _suite(name, together=True)
+    localities()
 
 
 def severity_of(gx_severity: str) -> str:
