@@ -35,6 +35,8 @@ WARM_THEN_FORK = textwrap.dedent(
     assert validation._suite.cache_info().currsize == 6  # three datasets, alone and together
     from inclusion_data.intake.localities import localities
     assert localities.cache_info().currsize == 1
+    import gc
+    assert gc.get_freeze_count() > 100_000  # what it loaded, out of the task processes' collections
 
     sys.path[:0] = sys.argv[1:]
     from test_validation_together import _frame, _plain

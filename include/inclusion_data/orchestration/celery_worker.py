@@ -30,8 +30,10 @@ def warm_up(**_: object) -> None:
     import airflow.sdk.execution_time.task_runner  # noqa: F401  (what the task process runs)
 
     import inclusion_data.orchestration.tasks  # noqa: F401
+    from inclusion_data.orchestration.collector import freeze_for_forks
     from inclusion_data.quality import validation
 
     validation.warm_up()  # GX, its suites, the localities' index (~0.4 CPU-s of it)
+    freeze_for_forks()  # last: what was loaded is out of the task processes' collections
     spent = time.process_time() - started
     log.info("warmed up for tasks in %.1f CPU-s: the Task SDK, the package, GX, localities", spent)

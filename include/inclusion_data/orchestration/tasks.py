@@ -15,12 +15,14 @@ from inclusion_data.indicators.incremental import build_indicator_values
 from inclusion_data.intake.isolation import reader_child
 from inclusion_data.intake.sealing import NameSeal
 from inclusion_data.orchestration.attempts import MAX_ATTEMPTS, Attempts
+from inclusion_data.orchestration.collector import loaded_frozen
 from inclusion_data.orchestration.faults import is_infrastructure_fault
 from inclusion_data.orchestration.ingest import Begun, batches, begin_file, discover, finish_file, set_aside
 from inclusion_data.orchestration.object_storage import pull_inbox, push_processed, push_published
 from inclusion_data.portal.mail import send_file_outcome, send_reminders
 from inclusion_data.publishing.publication import publish, unchanged
 from inclusion_data.publishing.reviewers_site import build_site
+from inclusion_data.quality import validation
 from inclusion_data.quality.findings import Finding, file_error
 from inclusion_data.settings import Settings
 from inclusion_data.submissions.evaluation import Evaluation, evaluate_together
@@ -68,6 +70,7 @@ def process_batch(ids: list[str]) -> list[dict]:
     key = load_bound_key(settings, engine)  # another key than the warehouse's fails the task here
     attempts, history = Attempts(settings.home), WarehouseHistory(engine, NameSeal(key))
     results = []
+    validation.warm_up()  # before freezing: what every file uses is loaded once, and frozen
 
     def done(relative: str, outcome) -> None:
         attempts.finish(relative)
@@ -75,7 +78,7 @@ def process_batch(ids: list[str]) -> list[dict]:
         results.append(outcome.task_summary())
 
     begun: list[Begun] = []
-    with reader_child(settings.limits):  # one reader process for the batch's files
+    with loaded_frozen(), reader_child(settings.limits):  # one reader process for the batch's files
         for relative in (waiting.get(i, i) for i in ids):
             if not os.path.lexists(settings.inbox / relative):
                 continue  # taken by an earlier try of this task
