@@ -1,12 +1,15 @@
 """The reader's child process: an abort or a memory blow-up costs one file, not the worker."""
 
 import os
+import time
+from pathlib import Path
 
 import pytest
 
 from inclusion_data.intake.guard import UnreadableFile
-from inclusion_data.intake.isolation import in_child, reader_child
+from inclusion_data.intake.isolation import in_child, read_ahead, reader_child
 from inclusion_data.intake.paths import inside, safe_name, unsafe_reason
+from inclusion_data.intake.reading import ask_ahead
 from inclusion_data.settings import ReadingLimits
 
 SMALL = ReadingLimits(reader_memory_bytes=256 * 2**20)
@@ -85,6 +88,87 @@ def test_errors_and_closures_in_a_batch():
         assert in_child(lambda: "ă", SMALL) == "ă"  # cannot be sent: read in a child of its own
         assert in_child(_pid, SMALL) != os.getpid()
     assert child.forks == 1
+
+
+def _noted(log: str, value: str) -> str:
+    with open(log, "a") as noted:
+        noted.write(value + "\n")
+    return value
+
+
+def _wait_for(path: Path, lines: int) -> list[str]:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if path.exists() and len(found := path.read_text().splitlines()) >= lines:
+            return found
+        time.sleep(0.01)
+    raise AssertionError(f"{path} never had {lines} lines")
+
+
+def test_a_read_asked_ahead_is_read_before_it_is_asked_for_and_only_once(tmp_path):
+    log = tmp_path / "reads"
+    with reader_child(SMALL) as child:
+        read_ahead(_noted, SMALL, str(log), "a")
+        read_ahead(_noted, SMALL, str(log), "b")
+        assert _wait_for(log, 2) == ["a", "b"]  # both read while the parent did nothing
+        assert in_child(_noted, SMALL, str(log), "a") == "a"
+        assert in_child(_noted, SMALL, str(log), "b") == "b"
+        assert in_child(_noted, SMALL, str(log), "c") == "c"  # not asked ahead: read now
+    assert log.read_text().splitlines() == ["a", "b", "c"]
+    assert child.forks == 1
+
+
+def test_answers_asked_for_ahead_and_not_wanted_are_dropped(tmp_path):
+    log = tmp_path / "reads"
+    with reader_child(SMALL) as child:
+        read_ahead(_noted, SMALL, str(log), "skipped")  # say, a file found a duplicate first
+        read_ahead(_noted, SMALL, str(log), "wanted")
+        assert in_child(_noted, SMALL, str(log), "wanted") == "wanted"
+        read_ahead(_noted, SMALL, str(log), "never taken")
+        assert in_child(_noted, SMALL, str(log), "other") == "other"
+    assert log.read_text().splitlines() == ["skipped", "wanted", "never taken", "other"]
+    assert child.forks == 1
+
+
+def test_a_read_ahead_that_stops_the_child_costs_that_file_only():
+    with reader_child(SMALL) as child:
+        read_ahead(_pid, SMALL)
+        read_ahead(os.abort, SMALL)
+        first = in_child(_pid, SMALL)
+        with pytest.raises(UnreadableFile) as refused:
+            in_child(os.abort, SMALL)  # judged again by a child of its own
+        assert refused.value.rule == "corrupt_file"
+        assert in_child(_pid, SMALL) != first
+    assert child.forks == 2
+
+
+def test_a_dropped_read_ahead_that_ran_out_of_memory_retires_the_child():
+    with reader_child(SMALL) as child:
+        read_ahead(_pid, SMALL)
+        read_ahead(_allocate, SMALL, 1024)
+        first = in_child(_pid, SMALL)
+        assert in_child(_allocate, SMALL, 10) == 10 * 2**20  # not the one asked ahead
+        assert in_child(_pid, SMALL) != first  # its heap may be fragmented: a new child
+    assert child.forks == 2
+
+
+def test_the_batch_does_not_wait_for_a_read_ahead_nobody_takes():
+    started = time.monotonic()
+    with reader_child(SMALL):
+        read_ahead(time.sleep, SMALL, 120)
+        time.sleep(0.2)  # it is being read
+    assert time.monotonic() - started < 60
+
+
+def test_a_file_the_guard_refuses_is_never_read_ahead(tmp_path):
+    secret = tmp_path / "secret.xlsx"
+    secret.write_bytes(b"not for the reader")
+    link = tmp_path / "link.xlsx"
+    link.symlink_to(secret)
+    with reader_child(SMALL) as child:
+        ask_ahead(link, SMALL)
+        ask_ahead(tmp_path / "gone.xlsx", SMALL)
+        assert child.forks == 0  # no child was even started
 
 
 @pytest.mark.parametrize(

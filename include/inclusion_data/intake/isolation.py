@@ -6,7 +6,8 @@ A fork costs about 25 ms from a worker holding Airflow and pandas, more than rea
 file, so a batch of files keeps one child (``reader_child``) that reads them one after
 another. Its verdict on a file never depends on what it read before: when a reused child
 dies or runs out of memory on a file, that file is read again in a fresh child, and only that
-answer counts.
+answer counts. The batch may ask for the next file ahead (``read_ahead``): the child reads it
+while the parent checks the one before, and answers in the order it was asked.
 
 Bare ``os.fork`` and pipes rather than ``multiprocessing``: under the CeleryExecutor a task
 runs in a daemonic pool process, and multiprocessing refuses to start children from one; and
@@ -20,7 +21,9 @@ import contextvars
 import os
 import pickle
 import resource
+import signal
 import struct
+from collections import deque
 from collections.abc import Callable, Iterator
 from typing import Any, NoReturn, TypeVar
 
@@ -30,6 +33,7 @@ from inclusion_data.settings import ReadingLimits
 T = TypeVar("T")
 
 _FRAME = struct.Struct("<Q")  # the length of each pickled message on the pipes
+AHEAD = 2  # reads asked for ahead and not yet taken, at most: a request is a few hundred bytes
 _active: contextvars.ContextVar[ReaderChild | None] = contextvars.ContextVar("reader_child", default=None)
 
 
@@ -46,6 +50,14 @@ def in_child(read: Callable[..., T], limits: ReadingLimits, *args: Any) -> T:
     if child is not None and child.limits == limits:
         return child.run(read, args)
     return _unpack(_fresh(read, args, limits))
+
+
+def read_ahead(read: Callable[..., object], limits: ReadingLimits, *args: Any) -> None:
+    """Ask the batch's child for ``read(*args)`` now; the ``in_child`` call with the same
+    arguments takes its answer. Outside ``reader_child``, nothing."""
+    child = _active.get()
+    if child is not None and child.limits == limits:
+        child.ahead(read, args)
 
 
 @contextlib.contextmanager
@@ -70,17 +82,39 @@ class ReaderChild:
         self._requests: Any = None  # parent -> child
         self._answers: Any = None  # child -> parent
         self._served = 0
+        self._ahead: deque[bytes] = deque()  # requests sent whose answers are not taken, in order
+
+    def ahead(self, read: Callable[..., object], args: tuple) -> None:
+        """Send the request now: the child reads it while the parent works on the file before."""
+        try:
+            request = pickle.dumps((read, args))
+        except (pickle.PicklingError, AttributeError, TypeError):
+            return
+        if len(self._ahead) >= AHEAD or request in self._ahead:
+            return
+        if self._pid is None:
+            self._start()
+        try:
+            _send(self._requests, request)
+        except OSError:  # dead: ``run`` starts another
+            self.close()
+            return
+        self._ahead.append(request)
 
     def run(self, read: Callable[..., T], args: tuple) -> T:
         try:
             request = pickle.dumps((read, args))
         except (pickle.PicklingError, AttributeError, TypeError):  # a closure: a child of its own
             return _unpack(_fresh(read, args, self.limits))
+        self._drop_ahead_of(request)
         if self._pid is None:
             self._start()
         reused = self._served > 0
         try:
-            _send(self._requests, request)
+            if self._ahead:  # asked for ahead: its answer is the next one
+                self._ahead.popleft()
+            else:
+                _send(self._requests, request)
             answer: tuple[bool, Any] | None = pickle.loads(_receive(self._answers))
         except (OSError, EOFError, ChildStopped, pickle.UnpicklingError):
             answer = None
@@ -92,14 +126,35 @@ class ReaderChild:
                 answer = _fresh(read, args, self.limits)  # the verdict a fresh child gives
         return _unpack(answer)
 
+    def _drop_ahead_of(self, request: bytes) -> None:
+        """The answers to requests asked for ahead of ``request`` and not wanted after all (a
+        file found a duplicate before it was read), or to all of them when ``request`` was not
+        asked for ahead: read and dropped, as a verdict never taken. A child that stops or
+        runs out of memory on one is closed, as ``run`` would close it."""
+        while self._ahead and self._ahead[0] != request:
+            self._ahead.popleft()
+            try:
+                dropped = pickle.loads(_receive(self._answers))
+            except (OSError, EOFError, ChildStopped, pickle.UnpicklingError):
+                self.close()
+                return
+            self._served += 1
+            if _out_of_memory(dropped):
+                self.close()
+                return
+
     def close(self) -> None:
         if self._pid is None:
             return
+        if self._ahead:  # it may be reading a file nobody will take: not waited for
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self._pid, signal.SIGKILL)
         for pipe in (self._requests, self._answers):
             with contextlib.suppress(OSError):
                 pipe.close()
         os.waitpid(self._pid, 0)
         self._pid, self._served = None, 0
+        self._ahead.clear()
 
     def _start(self) -> None:
         from_parent, to_child = os.pipe()

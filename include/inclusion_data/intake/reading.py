@@ -21,7 +21,7 @@ from python_calamine import CalamineWorkbook
 
 from inclusion_data.intake import columns, corner
 from inclusion_data.intake.guard import UnreadableFile, inspect, password_protected
-from inclusion_data.intake.isolation import in_child
+from inclusion_data.intake.isolation import in_child, read_ahead
 from inclusion_data.intake.parsing import MIN_HEADER_MATCHES, RawSheet, known_header_count, sheet_label
 from inclusion_data.intake.values import is_empty
 from inclusion_data.settings import ReadingLimits
@@ -43,6 +43,19 @@ def read_inspected(path: Path, limits: ReadingLimits) -> list[RawSheet]:
     if path.suffix.lower() == ".csv":
         return [_read_csv(path)]
     return in_child(_read_workbook_or_refuse, limits, path)
+
+
+def ask_ahead(path: Path, limits: ReadingLimits) -> None:
+    """Inside ``isolation.reader_child``: have its child read ``path`` now, for the
+    ``read_inspected`` that follows, while the caller works on another file. A file
+    ``guard.inspect`` refuses is never read ahead (its refusal is the evaluation's to give)."""
+    if path.suffix.lower() == ".csv":
+        return
+    try:
+        inspect(path, limits)
+    except (UnreadableFile, OSError):
+        return
+    read_ahead(_read_workbook_or_refuse, limits, path)
 
 
 def _read_workbook_or_refuse(path: Path) -> list[RawSheet]:

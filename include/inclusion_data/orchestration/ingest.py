@@ -11,6 +11,7 @@ import datetime as dt
 import logging
 import os
 import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from inclusion_data.contracts.network import Network
 from inclusion_data.intake.guard import SUFFIXES
 from inclusion_data.intake.parsing import RawSheet
 from inclusion_data.intake.paths import safe_name, unsafe_reason, unused
-from inclusion_data.intake.reading import read_inspected
+from inclusion_data.intake.reading import ask_ahead, read_inspected
 from inclusion_data.intake.sealing import NameSeal
 from inclusion_data.quality.findings import WARNING, Finding, file_error
 from inclusion_data.settings import Settings
@@ -152,6 +153,15 @@ def begin_file(
     project, partner = sender(relative)
     steps = evaluation_steps(path, project, partner, network, key, history, relative, settings.limits)
     return Begun(relative, seal, steps)
+
+
+def reading_ahead(begun: list[Begun], settings: Settings) -> Iterator[Steps]:
+    """The files' steps in order, the next file asked of the batch's reader child before each
+    (``reading.ask_ahead``): it reads that one while this one is parsed and checked."""
+    for i, file in enumerate(begun):
+        for upcoming in begun[i : i + 2]:  # asking again for one already asked is nothing
+            ask_ahead(settings.inbox / upcoming.relative, settings.limits)
+        yield file.steps
 
 
 def finish_file(begun: Begun, evaluation: Evaluation, settings: Settings, engine: Engine) -> FileOutcome:

@@ -17,7 +17,15 @@ from inclusion_data.intake.sealing import NameSeal
 from inclusion_data.orchestration.attempts import MAX_ATTEMPTS, Attempts
 from inclusion_data.orchestration.collector import loaded_frozen
 from inclusion_data.orchestration.faults import is_infrastructure_fault
-from inclusion_data.orchestration.ingest import Begun, batches, begin_file, discover, finish_file, set_aside
+from inclusion_data.orchestration.ingest import (
+    Begun,
+    batches,
+    begin_file,
+    discover,
+    finish_file,
+    reading_ahead,
+    set_aside,
+)
 from inclusion_data.orchestration.object_storage import pull_inbox, push_processed, push_published
 from inclusion_data.portal.mail import send_file_outcome, send_reminders
 from inclusion_data.publishing.publication import publish, unchanged
@@ -93,7 +101,7 @@ def process_batch(ids: list[str]) -> list[dict]:
                 begun.append(started)
             else:
                 done(relative, started)
-        for i, evaluation in evaluate_together(b.steps for b in begun):
+        for i, evaluation in evaluate_together(reading_ahead(begun, settings)):
             relative = begun[i].relative
             done(
                 relative,
