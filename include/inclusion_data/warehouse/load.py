@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from dataclasses import dataclass
 
 import pandas as pd
 from sqlalchemy import Connection, Engine, Integer, delete, func, insert, literal, select, text, update
@@ -82,6 +83,16 @@ def lock_month(conn: Connection, project: str, period: str) -> None:
         _begin_immediate(conn)
 
 
+def _locks_held(conn: Connection) -> set[tuple[str, int]]:
+    """The advisory locks ``serialise`` took in the connection's current transaction (they
+    end with it; a new transaction starts with none)."""
+    transaction = conn.get_transaction()
+    noted = conn.info.get("advisory_locks")
+    if noted is None or noted[0] is not transaction:
+        noted = conn.info["advisory_locks"] = (transaction, set())
+    return noted[1]
+
+
 def _begin_immediate(conn: Connection) -> None:
     """SQLite's one writer, taken at once; once only: the caller may have taken it already."""
     driver = conn.connection.driver_connection
@@ -97,14 +108,19 @@ def serialise(conn: Connection, file_hash: str, keys: list[tuple[str, str, str, 
     """One writer per submission key and per file until the transaction ends: on PostgreSQL
     transaction-scoped advisory locks (a second load of the same month waits, then sees the
     first), and a shared lock per month, so a review of the month waits for the loads into it
-    and they for it; SQLite has one writer at a time, taken now rather than at the first write."""
+    and they for it; SQLite has one writer at a time, taken now rather than at the first write.
+    Locks the transaction holds already are not asked for again (a round trip each)."""
     if conn.dialect.name == "postgresql":
-        for lock in lock_ids(file_hash, keys):
-            conn.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": lock})
-        for project, period in sorted({(k[0], k[3]) for k in keys}):
-            conn.execute(
-                text("SELECT pg_advisory_xact_lock_shared(:id)"), {"id": month_lock_id(project, period)}
-            )
+        held = _locks_held(conn)
+        months = sorted({(k[0], k[3]) for k in keys})
+        wanted = [
+            *(("pg_advisory_xact_lock", lock) for lock in lock_ids(file_hash, keys)),
+            *(("pg_advisory_xact_lock_shared", month_lock_id(*month)) for month in months),
+        ]
+        for function, lock in wanted:
+            if (function, lock) not in held:
+                conn.execute(text(f"SELECT {function}(:id)"), {"id": lock})
+                held.add((function, lock))
     elif conn.dialect.name == "sqlite":
         _begin_immediate(conn)
 
@@ -162,8 +178,8 @@ def record_submission(
     """Insert the submission; when accepted (or a nil return), load its rows and make the
     newest version by arrival (received_at, then file name) the one that stands, whatever
     order loads come in: an older version arriving after a newer one is kept as superseded.
-    Runs in the caller's transaction, which holds the key's lock. Returns the submission id
-    and its status."""
+    Runs in the caller's transaction, which holds the key's lock, so the month's versions are
+    asked for once and decided here. Returns the submission id and its status."""
     s = schema.submissions
     key = (
         (s.c.project == record.project)
@@ -171,20 +187,19 @@ def record_submission(
         & (s.c.dataset == record.dataset)
         & (s.c.period == record.period)
     )
-    earlier = conn.execute(
-        select(func.count()).select_from(s).where(key & (s.c.status != REJECTED))
-    ).scalar_one()
-    status, superseded_by = record.status, None
-    current = s.c.status.in_(CURRENT)
-    if status in CURRENT:
-        superseded_by = conn.scalar(
-            select(s.c.id).where(key & current & (s.c.received_at > record.received_at)).limit(1)
+    loaded = [  # the month's versions so far, in order of arrival
+        _Version(row.id, row.status, _utc(row.received_at), seal.open(row.file_name), row.version)
+        for row in conn.execute(
+            select(s.c.id, s.c.status, s.c.received_at, s.c.file_name, s.c.version).where(
+                key & (s.c.status != REJECTED)
+            )
         )
-        if superseded_by is None:  # arrived in the same instant: the later name wins (names are sealed)
-            tied = conn.execute(
-                select(s.c.id, s.c.file_name).where(key & current & (s.c.received_at == record.received_at))
-            ).all()
-            superseded_by = next((i for i, name in tied if seal.open(name) > record.file_name), None)
+    ]
+    arrived = _Version(0, record.status, _utc(record.received_at), record.file_name, len(loaded) + 1)
+    status, superseded_by = record.status, None
+    if status in CURRENT:  # a newer current version stands: this one is kept as superseded
+        newer = [v for v in loaded if v.status in CURRENT and v.arrival > arrived.arrival]
+        superseded_by = min((v.id for v in newer), default=None)
         status = record.status if superseded_by is None else SUPERSEDED
     values = {
         **record.__dict__,
@@ -192,35 +207,54 @@ def record_submission(
         "status": status,
         "superseded_by": superseded_by,
         "findings": json.dumps(record.findings, ensure_ascii=False),
-        "version": earlier + 1,
+        "version": arrived.version,
     }
     inserted = conn.execute(insert(s).values(**values)).inserted_primary_key
     if inserted is None:
         raise RuntimeError("the database returned no id for a new submission")
     submission_id = inserted[0]
     if record.status in CURRENT:
-        if status == record.status:
+        if status == record.status and any(v.status in CURRENT for v in loaded):
             conn.execute(
                 update(s)
-                .where(key & current & (s.c.id != submission_id))
+                .where(key & s.c.status.in_(CURRENT) & (s.c.id != submission_id))
                 .values(status=SUPERSEDED, superseded_by=submission_id)
             )
         if record.status == ACCEPTED:  # a nil return has no rows
             _insert_rows(conn, record, submission_id, rows)
-        _number_versions(conn, key, seal)
+        arrived.id = submission_id
+        _number_versions(conn, [*loaded, arrived])
     return submission_id, status
 
 
-def _number_versions(conn: Connection, key, seal: NameSeal) -> None:
-    """Versions count the loaded submissions of a month in order of arrival."""
+@dataclass
+class _Version:
+    """A loaded (not rejected) submission of a month, as its versions are numbered."""
+
+    id: int  # 0 until inserted
+    status: str
+    received_at: dt.datetime
+    file_name: str  # opened: ties in arrival go to the later name
+    version: int
+
+    @property
+    def arrival(self) -> tuple[dt.datetime, str]:
+        return self.received_at, self.file_name
+
+
+def _utc(moment: dt.datetime) -> dt.datetime:
+    """Arrival times are stored in UTC; SQLite hands them back without their zone."""
+    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
+
+
+def _number_versions(conn: Connection, versions: list[_Version]) -> None:
+    """Versions count the loaded submissions of a month in order of arrival (a late older
+    version renumbers the ones after it)."""
     s = schema.submissions
-    rows = conn.execute(
-        select(s.c.id, s.c.version, s.c.received_at, s.c.file_name).where(key & (s.c.status != REJECTED))
-    ).all()
-    loaded = sorted(rows, key=lambda r: (r.received_at, seal.open(r.file_name), r.id))
-    for number, (submission_id, version, *_) in enumerate(loaded, start=1):
-        if version != number:
-            conn.execute(update(s).where(s.c.id == submission_id).values(version=number))
+    in_order = sorted(versions, key=lambda v: (*v.arrival, v.id))
+    for number, version in enumerate(in_order, start=1):
+        if version.version != number:
+            conn.execute(update(s).where(s.c.id == version.id).values(version=number))
 
 
 def _insert_rows(conn: Connection, record: SubmissionRecord, submission_id: int, rows: pd.DataFrame) -> None:
