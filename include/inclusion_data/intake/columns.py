@@ -124,3 +124,11 @@ def per_row(rule: Callable[..., object], *columns: np.ndarray, dtype: type | str
     """``rule(*values)`` for each row, computed once per distinct combination of values."""
     combos, codes = distinct_rows(*(missing_as_none(c) for c in columns))
     return Distinct([], codes).broadcast([rule(*combo) for combo in combos], dtype)
+
+
+def frame(data: dict[str, np.ndarray], index: pd.Index | None = None) -> pd.DataFrame:
+    """Columns as one frame, each keeping its dtype: an object column stays object (pandas
+    would infer text from it), and nothing is copied or aligned."""
+    index = pd.RangeIndex(len(next(iter(data.values())))) if index is None and data else index
+    series = {name: pd.Series(v, index=index, dtype=v.dtype, copy=False) for name, v in data.items()}
+    return pd.DataFrame(series, index=index, copy=False)

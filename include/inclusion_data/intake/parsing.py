@@ -263,7 +263,5 @@ def parse_sheet(dataset: Dataset, raw: RawSheet) -> ParsedSheet:
             )
             cells = columns.distinct(raw.column(position))
         _field_columns(f, cells, data)
-    frame = pd.DataFrame(
-        {k: pd.Series(v, dtype=v.dtype if v.dtype == bool or k == ROW else object) for k, v in data.items()}
-    )
+    frame = columns.frame(data)  # typed columns are object arrays (dates, numbers, None)
     return ParsedSheet(dataset, raw.name, frame, found, ignored_columns, missing)

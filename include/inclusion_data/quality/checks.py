@@ -205,8 +205,9 @@ _RULES: dict[str, Callable[[_Sheet, Context], np.ndarray]] = {
 }
 
 
-def apply_checks(dataset: Dataset, frame: pd.DataFrame, context: Context) -> pd.DataFrame:
-    """Add ``locality_siruta`` and one ``__check__`` column per rule of the dataset."""
+def check_columns(dataset: Dataset, frame: pd.DataFrame, context: Context) -> dict[str, np.ndarray]:
+    """``locality_siruta`` and one ``__check__`` column per rule of the dataset, to be set
+    beside the frame's columns (replacing any of the same name)."""
     sheet = _Sheet(frame)
     added: dict[str, np.ndarray] = {}
     if "locality" in {f.name for f in dataset.fields}:
@@ -223,5 +224,4 @@ def apply_checks(dataset: Dataset, frame: pd.DataFrame, context: Context) -> pd.
         else:
             rule = _RULES[check.name]
         added[CHECK_FLAG.format(check.name)] = rule(sheet, context)
-    kept = frame.drop(columns=[n for n in added if n in frame])  # a column is never there twice
-    return pd.concat([kept, pd.DataFrame(added, index=frame.index)], axis=1)
+    return added

@@ -42,7 +42,7 @@ from inclusion_data.intake.periods import (
     month_in_workbook,
 )
 from inclusion_data.intake.reading import HEADER_SEARCH_ROWS, read_inspected
-from inclusion_data.quality.checks import Context, apply_checks
+from inclusion_data.quality.checks import CHECK_FLAG, Context, check_columns
 from inclusion_data.quality.findings import ERROR, WARNING, Finding, file_error
 from inclusion_data.quality.validation import validate_frame, validate_frames
 from inclusion_data.settings import ReadingLimits
@@ -143,27 +143,34 @@ def _locate(parsed: ParsedSheet, findings: list[Finding]) -> None:
 
 
 def _prepare(parsed: ParsedSheet, context: Context, key: bytes, partner: str) -> pd.DataFrame:
-    """Checks, pseudonymous key, defaults; then the personal columns are dropped."""
-    dataset = parsed.dataset
-    frame = apply_checks(dataset, parsed.frame, context)
-    valid_cnp = frame.get("cnp", pd.Series([None] * len(frame))).where(
-        frame.get("__check__cnp_valid", True), None
-    )
-    nobody = np.full(len(frame), None, dtype=object)
-    frame["person_key"] = columns.per_row(  # once per person, not per row
+    """Checks, pseudonymous key, defaults; the personal columns left out. Built as one frame
+    from columns: a monthly sheet is small, and pandas' cost per frame operation (a drop, a
+    concat, a ``where``) is what a small file pays."""
+    dataset, source = parsed.dataset, parsed.frame
+    checked = check_columns(dataset, source, context)
+    data = {name: source[name].to_numpy() for name in source.columns if name not in checked}
+    data.update(checked)
+    nobody = np.full(len(source), None, dtype=object)
+    cnp, valid = data.get("cnp", nobody), data.get(CHECK_FLAG.format("cnp_valid"))
+    valid_cnp = cnp if valid is None else np.asarray(np.where(valid, cnp, None), dtype=object)
+    data["person_key"] = columns.per_row(  # once per person, not per row
         lambda c, code, name, birth: pseudonym.person_key(key, partner, c, code, name, birth),
-        valid_cnp.to_numpy(dtype=object),
-        *(
-            frame[n].to_numpy(dtype=object) if n in frame else nobody
-            for n in ("person_code", "name", "birth_date")
-        ),
+        valid_cnp,
+        *(data.get(n, nobody) for n in ("person_code", "name", "birth_date")),
     )
     for f in dataset.fields:
-        if f.default is not None and f.name in frame:
-            frame[f.name] = frame[f.name].where(frame[f.name].notna(), f.default)
-        if f.kind in (Kind.INTEGER, Kind.DECIMAL) and f.name in frame:
-            frame[f.name] = pd.to_numeric(frame[f.name], errors="coerce")
-    return frame.drop(columns=[f.name for f in dataset.fields if f.personal and f.name in frame])
+        if f.name not in data:
+            continue
+        if f.personal:
+            del data[f.name]
+            continue
+        if f.default is not None:
+            filled = data[f.name].copy()
+            filled[pd.isna(filled)] = f.default
+            data[f.name] = filled
+        if f.kind in (Kind.INTEGER, Kind.DECIMAL):
+            data[f.name] = pd.to_numeric(data[f.name], errors="coerce")
+    return columns.frame(data, source.index)
 
 
 def _no_header_row(sheet: RawSheet, dataset: Dataset | None) -> Finding:
