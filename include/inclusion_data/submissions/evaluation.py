@@ -153,11 +153,7 @@ def _prepare(parsed: ParsedSheet, context: Context, key: bytes, partner: str) ->
     nobody = np.full(len(source), None, dtype=object)
     cnp, valid = data.get("cnp", nobody), data.get(CHECK_FLAG.format("cnp_valid"))
     valid_cnp = cnp if valid is None else np.asarray(np.where(valid, cnp, None), dtype=object)
-    data["person_key"] = columns.per_row(  # once per person, not per row
-        lambda c, code, name, birth: pseudonym.person_key(key, partner, c, code, name, birth),
-        valid_cnp,
-        *(data.get(n, nobody) for n in ("person_code", "name", "birth_date")),
-    )
+    data["person_key"] = _person_keys(key, partner, valid_cnp, *(data.get(n, nobody) for n in _NO_CNP))
     for f in dataset.fields:
         if f.name not in data:
             continue
@@ -171,6 +167,32 @@ def _prepare(parsed: ParsedSheet, context: Context, key: bytes, partner: str) ->
         if f.kind in (Kind.INTEGER, Kind.DECIMAL):
             data[f.name] = pd.to_numeric(data[f.name], errors="coerce")
     return columns.frame(data, source.index)
+
+
+_NO_CNP = ("person_code", "name", "birth_date")  # who a person is without a valid CNP
+
+
+def _person_keys(
+    key: bytes, partner: str, cnp: np.ndarray, code: np.ndarray, name: np.ndarray, birth: np.ndarray
+) -> np.ndarray:
+    """Each row's ``pseudonym.person_key``, once per person: by the CNP alone where it is
+    valid (the key is then the CNP's, whatever the other columns say), so the names and birth
+    dates are looked at only on the rows without one, usually none."""
+    keys = np.full(len(cnp), None, dtype=object)
+    by_cnp = pd.notna(cnp)
+    if by_cnp.any():
+        keys[by_cnp] = columns.per_row(
+            lambda c: pseudonym.person_key(key, partner, c, None, None, None), cnp[by_cnp]
+        )
+    rest = ~by_cnp
+    if rest.any():
+        keys[rest] = columns.per_row(
+            lambda c, n, b: pseudonym.person_key(key, partner, None, c, n, b),
+            code[rest],
+            name[rest],
+            birth[rest],
+        )
+    return keys
 
 
 def _no_header_row(sheet: RawSheet, dataset: Dataset | None) -> Finding:
