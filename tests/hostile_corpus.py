@@ -125,6 +125,18 @@ def _encrypted(path: Path, _inbox: Path) -> None:
         ooxml.OOXMLFile(plain).encrypt("parola123", out)
 
 
+def _zip_encrypted(data: bytes) -> bytes:
+    """A workbook whose zip members are marked encrypted (a zip tool's password, not Excel's):
+    Python's zipfile refuses to open them without the password."""
+    marked = bytearray(data)
+    for signature, flags in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):  # local, central headers
+        at = marked.find(signature)
+        while at != -1:
+            marked[at + flags] |= 1
+            at = marked.find(signature, at + 4)
+    return bytes(marked)
+
+
 def _xls_bytes(rows: list[list[object]]) -> bytes:
     book = xlwt.Workbook()
     sheet = book.add_sheet("Beneficiari")
@@ -283,6 +295,13 @@ CASES: list[Case] = [
         "password-protected xlsx",
         f"{PARTNER}/parola_2016-03.xlsx",
         _encrypted,
+        "rejected",
+        "password_protected",
+    ),
+    Case(
+        "xlsx with zip-encrypted members",
+        f"{PARTNER}/arhiva_parola_2016-03.xlsx",
+        _write(_zip_encrypted(_bytes_of_good_xlsx())),
         "rejected",
         "password_protected",
     ),

@@ -1,6 +1,7 @@
 """The reader's child process: an abort or a memory blow-up costs one file, not the worker."""
 
 import os
+import signal
 import time
 from pathlib import Path
 
@@ -158,6 +159,36 @@ def test_the_batch_does_not_wait_for_a_read_ahead_nobody_takes():
         read_ahead(time.sleep, SMALL, 120)
         time.sleep(0.2)  # it is being read
     assert time.monotonic() - started < 60
+
+
+def _slow(value: str, seconds: float) -> str:
+    time.sleep(seconds)
+    return value
+
+
+class Interrupted(Exception):
+    pass
+
+
+def test_a_read_interrupted_in_the_parent_retires_the_child_and_its_stale_answer():
+    def interrupt(*_):
+        raise Interrupted
+
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    try:
+        with reader_child(SMALL) as child:
+            first = in_child(_pid, SMALL)
+            signal.setitimer(signal.ITIMER_REAL, 0.3)
+            started = time.monotonic()
+            with pytest.raises(Interrupted):  # a task's timeout, say, while the child reads
+                in_child(_slow, SMALL, "stale", 30)
+            assert time.monotonic() - started < 20  # the child was stopped, not waited for
+            assert in_child(_slow, SMALL, "fresh", 0) == "fresh"  # not the stale answer
+            assert in_child(_pid, SMALL) != first
+        assert child.forks == 2
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def test_a_file_the_guard_refuses_is_never_read_ahead(tmp_path):

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import stat
 import zipfile
+import zlib
 from pathlib import Path
 
 from inclusion_data.settings import ReadingLimits
@@ -131,10 +132,15 @@ def inspect(path: Path, limits: ReadingLimits) -> None:
         )
 
 
+_ENCRYPTED = 0x1  # bit 0 of a zip member's general-purpose flags (APPNOTE 4.4.4)
+
+
 def _inspect_zip(path: Path, suffix: str, limits: ReadingLimits) -> None:
     try:
         with zipfile.ZipFile(path) as archive:
             members = archive.infolist()
+            if any(m.flag_bits & _ENCRYPTED for m in members):  # a zip tool's password on it
+                raise password_protected()
             names = {m.filename for m in members}
             _check_unpacked_size(members, limits)
             if any(n.lower().endswith("vbaproject.bin") for n in names):
@@ -169,7 +175,9 @@ def _inspect_zip(path: Path, suffix: str, limits: ReadingLimits) -> None:
                             "nu le scriu; a fost refuzat ca posibil periculos. Salvați-l din nou din "
                             "Excel sau LibreOffice.",
                         )
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, NotImplementedError) as exc:
+    except (
+        zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, NotImplementedError, zlib.error
+    ) as exc:  # fmt: skip
         raise UnreadableFile(
             "corrupt_file",
             "The file is damaged (it may have been cut off while uploading). Save it again from Excel "

@@ -83,6 +83,7 @@ class ReaderChild:
         self._answers: Any = None  # child -> parent
         self._served = 0
         self._ahead: deque[bytes] = deque()  # requests sent whose answers are not taken, in order
+        self._in_flight = 0  # requests sent and not answered yet: the child may be reading one
 
     def ahead(self, read: Callable[..., object], args: tuple) -> None:
         """Send the request now: the child reads it while the parent works on the file before."""
@@ -99,6 +100,7 @@ class ReaderChild:
         except OSError:  # dead: ``run`` starts another
             self.close()
             return
+        self._in_flight += 1
         self._ahead.append(request)
 
     def run(self, read: Callable[..., T], args: tuple) -> T:
@@ -115,9 +117,13 @@ class ReaderChild:
                 self._ahead.popleft()
             else:
                 _send(self._requests, request)
-            answer: tuple[bool, Any] | None = pickle.loads(_receive(self._answers))
+                self._in_flight += 1
+            answer: tuple[bool, Any] | None = pickle.loads(self._answer())
         except (OSError, EOFError, ChildStopped, pickle.UnpicklingError):
             answer = None
+        except BaseException:  # stopped half-way through an answer: the pipe is out of step
+            self.close()
+            raise
         else:
             self._served += 1
         if answer is None or _out_of_memory(answer):
@@ -134,26 +140,34 @@ class ReaderChild:
         while self._ahead and self._ahead[0] != request:
             self._ahead.popleft()
             try:
-                dropped = pickle.loads(_receive(self._answers))
+                dropped = pickle.loads(self._answer())
             except (OSError, EOFError, ChildStopped, pickle.UnpicklingError):
                 self.close()
                 return
+            except BaseException:
+                self.close()
+                raise
             self._served += 1
             if _out_of_memory(dropped):
                 self.close()
                 return
 
+    def _answer(self) -> bytes:
+        payload = _receive(self._answers)
+        self._in_flight -= 1
+        return payload
+
     def close(self) -> None:
         if self._pid is None:
             return
-        if self._ahead:  # it may be reading a file nobody will take: not waited for
+        if self._in_flight:  # it may be reading a file nobody will take: not waited for
             with contextlib.suppress(ProcessLookupError):
                 os.kill(self._pid, signal.SIGKILL)
         for pipe in (self._requests, self._answers):
             with contextlib.suppress(OSError):
                 pipe.close()
         os.waitpid(self._pid, 0)
-        self._pid, self._served = None, 0
+        self._pid, self._served, self._in_flight = None, 0, 0
         self._ahead.clear()
 
     def _start(self) -> None:

@@ -53,7 +53,7 @@ def ask_ahead(path: Path, limits: ReadingLimits) -> None:
         return
     try:
         inspect(path, limits)
-    except (UnreadableFile, OSError):
+    except Exception:  # refused or failing, it is the evaluation's to say: nothing read ahead
         return
     read_ahead(_read_workbook_or_refuse, limits, path)
 

@@ -15,7 +15,9 @@ from collections.abc import Iterator
 
 def freeze_for_forks() -> None:
     """Before a process forks the ones that do the work (a Celery worker's warm-up): what it
-    loaded is frozen, so their collections neither walk it nor copy its pages."""
+    loaded is frozen, so their collections neither walk it nor copy its pages. (Airflow's
+    Celery app unfreezes the worker's main process once its pool has started; the pool
+    processes keep the freeze, and one started later freezes per batch, ``loaded_frozen``.)"""
     gc.freeze()
 
 

@@ -158,9 +158,11 @@ def begin_file(
 def reading_ahead(begun: list[Begun], settings: Settings) -> Iterator[Steps]:
     """The files' steps in order, the next file asked of the batch's reader child before each
     (``reading.ask_ahead``): it reads that one while this one is parsed and checked."""
+    asked = 0
     for i, file in enumerate(begun):
-        for upcoming in begun[i : i + 2]:  # asking again for one already asked is nothing
-            ask_ahead(settings.inbox / upcoming.relative, settings.limits)
+        while asked < min(i + 2, len(begun)):  # this one (the first time) and the next, once each
+            ask_ahead(settings.inbox / begun[asked].relative, settings.limits)
+            asked += 1
         yield file.steps
 
 

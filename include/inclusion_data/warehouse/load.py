@@ -84,9 +84,12 @@ def lock_month(conn: Connection, project: str, period: str) -> None:
 
 
 def _locks_held(conn: Connection) -> set[tuple[str, int]]:
-    """The advisory locks ``serialise`` took in the connection's current transaction (they
-    end with it; a new transaction starts with none)."""
-    transaction = conn.get_transaction()
+    """The advisory locks ``serialise`` took in the connection's current transaction or
+    savepoint (they end with it; a new one starts with none, and outside a transaction
+    nothing is remembered)."""
+    transaction = conn.get_nested_transaction() or conn.get_transaction()
+    if transaction is None:
+        return set()
     noted = conn.info.get("advisory_locks")
     if noted is None or noted[0] is not transaction:
         noted = conn.info["advisory_locks"] = (transaction, set())
@@ -187,7 +190,7 @@ def record_submission(
         & (s.c.dataset == record.dataset)
         & (s.c.period == record.period)
     )
-    loaded = [  # the month's versions so far, in order of arrival
+    loaded = [  # the month's versions so far (not rejected)
         _Version(row.id, row.status, _utc(row.received_at), seal.open(row.file_name), row.version)
         for row in conn.execute(
             select(s.c.id, s.c.status, s.c.received_at, s.c.file_name, s.c.version).where(
