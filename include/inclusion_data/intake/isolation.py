@@ -87,45 +87,29 @@ class ReaderChild:
 
     def ahead(self, read: Callable[..., object], args: tuple) -> None:
         """Send the request now: the child reads it while the parent works on the file before."""
-        try:
-            request = pickle.dumps((read, args))
-        except (pickle.PicklingError, AttributeError, TypeError):
-            return
-        if len(self._ahead) >= AHEAD or request in self._ahead:
+        request = _request(read, args)
+        if request is None or len(self._ahead) >= AHEAD or request in self._ahead:
             return
         if self._pid is None:
             self._start()
-        try:
-            _send(self._requests, request)
-        except OSError:  # dead: ``run`` starts another
+        if self._send(request):
+            self._ahead.append(request)
+        else:  # dead: ``run`` starts another
             self.close()
-            return
-        self._in_flight += 1
-        self._ahead.append(request)
 
     def run(self, read: Callable[..., T], args: tuple) -> T:
-        try:
-            request = pickle.dumps((read, args))
-        except (pickle.PicklingError, AttributeError, TypeError):  # a closure: a child of its own
+        request = _request(read, args)
+        if request is None:  # a closure: a child of its own
             return _unpack(_fresh(read, args, self.limits))
         self._drop_ahead_of(request)
         if self._pid is None:
             self._start()
         reused = self._served > 0
-        try:
-            if self._ahead:  # asked for ahead: its answer is the next one
-                self._ahead.popleft()
-            else:
-                _send(self._requests, request)
-                self._in_flight += 1
-            answer: tuple[bool, Any] | None = pickle.loads(self._answer())
-        except (OSError, EOFError, ChildStopped, pickle.UnpicklingError):
-            answer = None
-        except BaseException:  # stopped half-way through an answer: the pipe is out of step
-            self.close()
-            raise
+        if self._ahead:  # asked for ahead: its answer is the next one
+            self._ahead.popleft()
+            answer = self._take()
         else:
-            self._served += 1
+            answer = self._take() if self._send(request) else None
         if answer is None or _out_of_memory(answer):
             self.close()  # dead, or its heap may stay fragmented: the next file gets a fresh child
             if reused:
@@ -139,23 +123,38 @@ class ReaderChild:
         runs out of memory on one is closed, as ``run`` would close it."""
         while self._ahead and self._ahead[0] != request:
             self._ahead.popleft()
-            try:
-                dropped = pickle.loads(self._answer())
-            except (OSError, EOFError, ChildStopped, pickle.UnpicklingError):
-                self.close()
-                return
-            except BaseException:
-                self.close()
-                raise
-            self._served += 1
-            if _out_of_memory(dropped):
+            dropped = self._take()
+            if dropped is None or _out_of_memory(dropped):
                 self.close()
                 return
 
-    def _answer(self) -> bytes:
-        payload = _receive(self._answers)
-        self._in_flight -= 1
-        return payload
+    def _send(self, request: bytes) -> bool:
+        """False when the child is gone. Interrupted half-way, the pipe is out of step: the
+        child is closed."""
+        try:
+            _send(self._requests, request)
+        except OSError:
+            return False
+        except BaseException:
+            self.close()
+            raise
+        self._in_flight += 1
+        return True
+
+    def _take(self) -> tuple[bool, Any] | None:
+        """The next answer; None when the child stopped before giving it whole. Interrupted
+        half-way (a task's timeout), the pipe is out of step: the child is closed."""
+        try:
+            payload = _receive(self._answers)
+            self._in_flight -= 1
+            answer = pickle.loads(payload)
+        except (OSError, EOFError, ChildStopped, pickle.UnpicklingError):
+            return None
+        except BaseException:
+            self.close()
+            raise
+        self._served += 1
+        return answer
 
     def close(self) -> None:
         if self._pid is None:
@@ -183,6 +182,14 @@ class ReaderChild:
         self._pid, self._served = pid, 0
         self._requests, self._answers = os.fdopen(to_child, "wb"), os.fdopen(from_child, "rb")
         self.forks += 1
+
+
+def _request(read: Callable[..., object], args: tuple) -> bytes | None:
+    """A read as it is sent to the child; None when it cannot be sent (a closure)."""
+    try:
+        return pickle.dumps((read, args))
+    except (pickle.PicklingError, AttributeError, TypeError):
+        return None
 
 
 def _fresh(read: Callable[..., T], args: tuple, limits: ReadingLimits) -> tuple[bool, Any] | None:
