@@ -37,6 +37,8 @@ WARM_THEN_FORK = textwrap.dedent(
     assert localities.cache_info().currsize == 1
     import gc
     assert gc.get_freeze_count() > 100_000  # what it loaded, out of the task processes' collections
+    from airflow.sdk.execution_time.supervisor import WatchedSubprocess
+    assert WatchedSubprocess._service_subprocess.reaps_promptly  # orchestration.task_exit
 
     sys.path[:0] = sys.argv[1:]
     from test_validation_together import _frame, _plain

@@ -8,7 +8,8 @@ Done once in the worker's main process (Celery's ``worker_init``, sent before th
 starts), the pool processes and every task process they fork inherit it. Only imports and
 in-memory objects: no connection, no thread is made before the fork. The scheduler imports
 this module too (to configure its Celery app) and never sends ``worker_init``, so it pays
-nothing.
+nothing. The warm-up also closes a gap in the supervisors' waiting for a finished task
+process (``task_exit``): up to 5 s of a worker's time after one task in three.
 """
 
 from __future__ import annotations
@@ -31,8 +32,10 @@ def warm_up(**_: object) -> None:
 
     import inclusion_data.orchestration.tasks  # noqa: F401
     from inclusion_data.orchestration.collector import freeze_for_forks
+    from inclusion_data.orchestration.task_exit import reap_promptly
     from inclusion_data.quality import validation
 
+    reap_promptly()  # each task's worker free the moment its process exits
     validation.warm_up()  # GX, its suites, the localities' index (~0.4 CPU-s of it)
     freeze_for_forks()  # last: what was loaded is out of the task processes' collections
     spent = time.process_time() - started
