@@ -1,5 +1,6 @@
 """From inbox to warehouse on a real SQLite warehouse: re-sends, duplicates, rejections."""
 
+import datetime as dt
 import json
 import shutil
 
@@ -183,3 +184,34 @@ def test_the_warehouse_can_come_from_the_airflow_connection(monkeypatch, tmp_pat
     monkeypatch.delenv("WAREHOUSE_URL")
     monkeypatch.delenv("AIRFLOW_CONN_WAREHOUSE")
     assert Settings.from_env().warehouse_url == f"sqlite:///{tmp_path / 'warehouse.sqlite'}"
+
+
+def test_the_same_bytes_twice_in_one_batch_load_once(settings, engine):
+    """The batch looks its files up at once before any is loaded (``WarehouseHistory.recall``):
+    the second copy is found by the load, under its locks, and filed as a duplicate."""
+    path = _drop(settings, "martie.xlsx", [beneficiary()])
+    shutil.copy2(path, path.with_name("martie (1).xlsx"))
+    results = tasks.process_batch(tasks.find_batches()[0])
+    assert sorted(r["status"] for r in results) == ["accepted", "duplicate"]
+    assert accepted_beneficiary_rows(engine) == 1
+    assert _count(engine, schema.submissions) == 1 and _count(engine, schema.file_outcomes) == 1
+    assert not any(settings.inbox.rglob("*.xlsx"))
+
+
+def test_a_batch_recognises_files_loaded_before_it_without_reading_them(settings, engine, monkeypatch):
+    path = _drop(settings, "martie.xlsx", [beneficiary()])
+    copy = settings.home / "copy.xlsx"
+    shutil.copy2(path, copy)
+    assert [r["status"] for r in tasks.process_batch(tasks.find_batches()[0])] == ["accepted"]
+    shutil.copy2(copy, settings.inbox / "TWAM" / "asoc-cluj" / "martie (again).xlsx")
+    _drop(settings, "aprilie.xlsx", [beneficiary(service_date=dt.date(2016, 4, 11))], month="2016-04")
+    from inclusion_data.submissions import evaluation
+
+    read = []
+    real = evaluation.read_inspected
+    monkeypatch.setattr(
+        evaluation, "read_inspected", lambda path, *a: read.append(path.name) or real(path, *a)
+    )
+    results = tasks.process_batch(tasks.find_batches()[0])
+    assert sorted(r["status"] for r in results) == ["accepted", "duplicate"]
+    assert read == ["aprilie.xlsx"]  # the copy was answered from the batch's one lookup

@@ -1,6 +1,8 @@
 """``load.serialise`` on PostgreSQL: a load's advisory locks are held until its transaction
-ends, asked for once per transaction however often it is called (a round trip each), and
-asked for again by the next transaction."""
+ends, asked for once per transaction however often it is called, all in one statement (a
+round trip each), and asked for again by the next transaction."""
+
+import re
 
 from sqlalchemy import event, text
 
@@ -21,15 +23,21 @@ def test_locks_are_asked_for_once_per_transaction(tmp_path):
 
     with warehouse_database("postgresql", tmp_path) as url:
         engine = make_engine(url)
-        asked: list[str] = []
-        event.listen(
-            engine, "before_cursor_execute", lambda *a: asked.append(a[2]) if "pg_advisory" in a[2] else None
-        )
+        asked: list[str] = []  # each lock asked for
+        statements: list[str] = []
+
+        def _note(conn, cursor, statement, *_):
+            if "pg_advisory" in statement:
+                statements.append(statement)
+                asked.extend(re.findall(r"pg_advisory_xact_lock(?:_shared)?\(", statement))
+
+        event.listen(engine, "before_cursor_execute", _note)
         with engine.begin() as conn:
             serialise(conn, "hash-1", KEYS)
             first = len(asked)
             serialise(conn, "hash-1", KEYS)  # as the load does after the caller did
             assert len(asked) == first == 4  # the file, two keys, the month (shared)
+            assert len(statements) == 1  # in one round trip
             assert _advisory(conn) == 4
         with engine.begin() as conn:
             assert _advisory(conn) == 0  # ended with the transaction

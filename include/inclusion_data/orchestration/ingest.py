@@ -7,10 +7,12 @@ cannot report for another.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import os
 import shutil
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -124,10 +126,16 @@ class Begun:
 
 
 def begin_file(
-    relative: str, settings: Settings, engine: Engine, network: Network, key: bytes
+    relative: str,
+    settings: Settings,
+    engine: Engine,
+    network: Network,
+    key: bytes,
+    history: WarehouseHistory | None = None,
 ) -> FileOutcome | Begun:
     """What is decided before a file is read: a refused name is set aside, a file recorded but
-    not filed (a stopped run) is filed from its record; any other file is to be evaluated."""
+    not filed (a stopped run) is filed from its record; any other file is to be evaluated.
+    ``history``: the batch's, which may have recalled the file (``WarehouseHistory.recall``)."""
     path = settings.inbox / relative
     reason = unsafe_reason(relative)
     if reason:
@@ -142,7 +150,7 @@ def begin_file(
             ),
         )
     seal = NameSeal(key)
-    history = WarehouseHistory(engine, seal)
+    history = history or WarehouseHistory(engine, seal)
     unfiled = history.unfiled(relative)
     if unfiled is not None and _same_file(path, unfiled[0]):
         outcome = FileOutcome.from_record(unfiled[1])
@@ -153,6 +161,20 @@ def begin_file(
     project, partner = sender(relative)
     steps = evaluation_steps(path, project, partner, network, key, history, relative, settings.limits)
     return Begun(relative, seal, steps)
+
+
+def recall_hashes(history: WarehouseHistory, begun: list[Begun], settings: Settings) -> None:
+    """Whether the begun files' bytes were processed before, asked of the warehouse at once
+    (``WarehouseHistory.recall``). Only regular files within the size limit are hashed here;
+    the evaluation refuses the others before it asks."""
+    hashes = []
+    for file in begun:
+        path = settings.inbox / file.relative
+        with contextlib.suppress(OSError):
+            info = path.lstat()
+            if stat.S_ISREG(info.st_mode) and info.st_size <= settings.limits.max_file_bytes:
+                hashes.append(file_hash(path))
+    history.recall(hashes=hashes)
 
 
 def reading_ahead(begun: list[Begun], settings: Settings) -> Iterator[Steps]:

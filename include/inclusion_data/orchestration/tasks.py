@@ -24,6 +24,7 @@ from inclusion_data.orchestration.ingest import (
     discover,
     finish_file,
     reading_ahead,
+    recall_hashes,
     set_aside,
 )
 from inclusion_data.orchestration.object_storage import pull_inbox, push_processed, push_published
@@ -86,8 +87,10 @@ def process_batch(ids: list[str]) -> list[dict]:
         results.append(outcome.task_summary())
 
     begun: list[Begun] = []
+    relatives = [waiting.get(i, i) for i in ids]
+    history.recall(sources=relatives)  # the batch's files looked up at once, not one by one
     with loaded_frozen(), reader_child(settings.limits):  # one reader process for the batch's files
-        for relative in (waiting.get(i, i) for i in ids):
+        for relative in relatives:
             if not os.path.lexists(settings.inbox / relative):
                 continue  # taken by an earlier try of this task
             # a file whose outcome is recorded only needs filing: it is never set aside
@@ -95,12 +98,13 @@ def process_batch(ids: list[str]) -> list[dict]:
                 done(relative, set_aside(relative, settings, _stopped_every_time(), "_internal_error"))
                 continue
             started = _guarded(
-                relative, settings, attempts, begin_file, relative, settings, engine, network, key
+                relative, settings, attempts, begin_file, relative, settings, engine, network, key, history
             )
             if isinstance(started, Begun):
                 begun.append(started)
             else:
                 done(relative, started)
+        recall_hashes(history, begun, settings)
         for i, evaluation in evaluate_together(reading_ahead(begun, settings)):
             relative = begun[i].relative
             done(

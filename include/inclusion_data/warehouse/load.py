@@ -112,7 +112,8 @@ def serialise(conn: Connection, file_hash: str, keys: list[tuple[str, str, str, 
     transaction-scoped advisory locks (a second load of the same month waits, then sees the
     first), and a shared lock per month, so a review of the month waits for the loads into it
     and they for it; SQLite has one writer at a time, taken now rather than at the first write.
-    Locks the transaction holds already are not asked for again (a round trip each)."""
+    Locks the transaction holds already are not asked for again, and the others are asked
+    for in one statement (a round trip each was ~0.5 ms of a small file's load)."""
     if conn.dialect.name == "postgresql":
         held = _locks_held(conn)
         months = sorted({(k[0], k[3]) for k in keys})
@@ -120,10 +121,11 @@ def serialise(conn: Connection, file_hash: str, keys: list[tuple[str, str, str, 
             *(("pg_advisory_xact_lock", lock) for lock in lock_ids(file_hash, keys)),
             *(("pg_advisory_xact_lock_shared", month_lock_id(*month)) for month in months),
         ]
-        for function, lock in wanted:
-            if (function, lock) not in held:
-                conn.execute(text(f"SELECT {function}(:id)"), {"id": lock})
-                held.add((function, lock))
+        asked = [(function, lock) for function, lock in wanted if (function, lock) not in held]
+        if asked:  # one statement: PostgreSQL takes them in the order of its select list
+            calls = ", ".join(f"{function}(:l{i})" for i, (function, _) in enumerate(asked))
+            conn.execute(text(f"SELECT {calls}"), {f"l{i}": lock for i, (_, lock) in enumerate(asked)})
+            held.update(asked)
     elif conn.dialect.name == "sqlite":
         _begin_immediate(conn)
 
