@@ -7,7 +7,6 @@ cannot report for another.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import logging
 import os
@@ -26,7 +25,7 @@ from inclusion_data.intake.paths import safe_name, unsafe_reason, unused
 from inclusion_data.intake.reading import ask_ahead, read_inspected
 from inclusion_data.intake.sealing import NameSeal
 from inclusion_data.quality.findings import WARNING, Finding, file_error
-from inclusion_data.settings import Settings
+from inclusion_data.settings import ReadingLimits, Settings
 from inclusion_data.submissions.evaluation import (
     Evaluation,
     Steps,
@@ -123,6 +122,7 @@ class Begun:
     relative: str
     seal: NameSeal
     steps: Steps
+    file_hash: str | None = None  # taken once, for the evaluation and the batch's lookup
 
 
 def begin_file(
@@ -159,22 +159,33 @@ def begin_file(
         with engine.begin() as conn:
             mark_filed(conn, outcome, dt.datetime.now(dt.UTC), seal)
     project, partner = sender(relative)
-    steps = evaluation_steps(path, project, partner, network, key, history, relative, settings.limits)
-    return Begun(relative, seal, steps)
+    digest = _hash_if_readable(path, settings.limits)
+    steps = evaluation_steps(
+        path, project, partner, network, key, history, relative, settings.limits, known_hash=digest
+    )
+    return Begun(relative, seal, steps, digest)
 
 
-def recall_hashes(history: WarehouseHistory, begun: list[Begun], settings: Settings) -> None:
+def _hash_if_readable(path: Path, limits: ReadingLimits) -> str | None:
+    """The file's hash, if it is a regular file within the size limit; else None, and the
+    evaluation refuses it (``guard.inspect``, not called here: it opens a workbook's zip, and
+    its refusal is the evaluation's to report)."""
+    try:
+        info = path.lstat()
+    except OSError:
+        return None
+    if not stat.S_ISREG(info.st_mode) or info.st_size > limits.max_file_bytes:
+        return None
+    try:
+        return file_hash(path)
+    except OSError:
+        return None
+
+
+def recall_hashes(history: WarehouseHistory, begun: list[Begun]) -> None:
     """Whether the begun files' bytes were processed before, asked of the warehouse at once
-    (``WarehouseHistory.recall``). Only regular files within the size limit are hashed here;
-    the evaluation refuses the others before it asks."""
-    hashes = []
-    for file in begun:
-        path = settings.inbox / file.relative
-        with contextlib.suppress(OSError):
-            info = path.lstat()
-            if stat.S_ISREG(info.st_mode) and info.st_size <= settings.limits.max_file_bytes:
-                hashes.append(file_hash(path))
-    history.recall(hashes=hashes)
+    (``WarehouseHistory.recall``)."""
+    history.recall(hashes=[file.file_hash for file in begun if file.file_hash])
 
 
 def reading_ahead(begun: list[Begun], settings: Settings) -> Iterator[Steps]:

@@ -104,7 +104,7 @@ def process_batch(ids: list[str]) -> list[dict]:
                 begun.append(started)
             else:
                 done(relative, started)
-        recall_hashes(history, begun, settings)
+        recall_hashes(history, begun)
         for i, evaluation in evaluate_together(reading_ahead(begun, settings)):
             relative = begun[i].relative
             done(

@@ -282,15 +282,17 @@ def evaluation_steps(
     history: History | None = None,
     source: str | None = None,
     limits: ReadingLimits | None = None,
+    known_hash: str | None = None,
 ) -> Steps:
     """``evaluate_file`` as steps: yields the file's sheets to validate (at most once), is sent
-    their findings, and returns the evaluation."""
+    their findings, and returns the evaluation. ``known_hash``: the file's SHA-256 when the
+    caller took it already (a batch does, to look its files up at once)."""
     limits = limits or ReadingLimits()
     outcome = FileOutcome(source or path.name, path.name, project, partner, None, "", ACCEPTED)
     evaluation = Evaluation(outcome, {}, [])
     try:
         inspect(path, limits)  # before hashing: a link or an unreadable file is refused as such
-        outcome.file_hash = file_hash(path)
+        outcome.file_hash = known_hash or file_hash(path)
         outcome.received = received = received_at(path)
         yield from _evaluate(path, outcome, received, history, network, key, evaluation, limits)
     except UnreadableFile as exc:
