@@ -10,7 +10,8 @@ children), since the machine is shared and wall time says more about the neighbo
 about the code. The stages (read, parse, row checks, GX) are timed inside one real
 ``evaluate_file``; the load is ``load_file`` into a temporary SQLite warehouse; the whole
 ingest (``process_batch``: evaluation, load, report, feedback, filing) runs in a fresh
-process so that its peak RSS is its own. ``--json`` writes the figures, to compare runs.
+process, its peak memory (PSS of the task and its reader child) sampled from outside.
+``--json`` writes the figures, to compare runs.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from figures import Figure, peak_mb, show
+from figures import Figure, TreeMemory, peak_mb, show
 from figures import cpu_s as cpu
 
 PROJECT, PARTNER, PERIOD = "TWAM", "asoc-cluj", "2016-03"
@@ -187,12 +188,9 @@ def cpu():
     return s.ru_utime + s.ru_stime + c.ru_utime + c.ru_stime
 tasks.prepare_warehouse()
 paths = tasks.find_batches(batch_size=10)[0]
-before_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 start = cpu()
 results = tasks.process_batch(paths)
-print(json.dumps({"cpu": cpu() - start, "statuses": sorted({r["status"] for r in results}),
-    "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "peak_before_mb": before_peak,
-    "reader_peak_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))
+print(json.dumps({"cpu": cpu() - start, "statuses": sorted({r["status"] for r in results})}))
 """
 
 
@@ -212,17 +210,19 @@ def ingest(path: Path, directory: Path) -> dict:
         "INCLUSION_SETTLE_SECONDS": "0",
     }
     env.pop("WAREHOUSE_URL", None)
-    out = subprocess.run(
-        [sys.executable, "-c", _INGEST], capture_output=True, text=True, env=env, check=False
+    task = subprocess.Popen(
+        [sys.executable, "-c", _INGEST], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
     )
-    if out.returncode:
-        raise RuntimeError(out.stderr[-3000:])
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    with TreeMemory(task.pid) as memory:  # the task and its reader child, the whole run
+        out, err = task.communicate()
+    if task.returncode:
+        raise RuntimeError(err[-3000:])
+    return {**json.loads(out.strip().splitlines()[-1]), "pss_mb": memory.pss_mb, "rss_mb": memory.rss_mb}
 
 
 def measure(rows: int, flagged: float = 0.0, keep: Path | None = None, whole: bool = True) -> dict:
     """The figures of one big file: CPU seconds of the floor, of each stage and of the whole
-    ingest (``whole``), and peak RSS. ``keep``: keep (or reuse) the generated workbook there."""
+    ingest (``whole``), and peak memory. ``keep``: keep (or reuse) the generated workbook there."""
     directory = Path(tempfile.mkdtemp(prefix="inclusion-big-"))
     try:
         path = keep or directory / f"{PROJECT}_{PARTNER}_{PERIOD}.xlsx"  # the month in the name
@@ -237,8 +237,8 @@ def measure(rows: int, flagged: float = 0.0, keep: Path | None = None, whole: bo
         figures["stages_peak_mb"] = peak_mb()
         if whole:
             done = ingest(path, directory)
-            figures["ingest"], figures["ingest_peak_mb"] = done["cpu"], done["peak_mb"]
-            figures["ingest_reader_peak_mb"] = done["reader_peak_mb"]
+            figures["ingest"], figures["ingest_peak_mb"] = done["cpu"], done["pss_mb"]
+            figures["ingest_rss_sum_mb"] = done["rss_mb"]
             figures["ingest_statuses"] = done["statuses"]
         return figures
     finally:
@@ -262,9 +262,10 @@ def as_figures(measured: dict) -> list[Figure]:
     if "ingest_peak_mb" in measured:
         statuses = ",".join(measured["ingest_statuses"])  # type: ignore[arg-type]
         found += [
-            Figure("big file", "peak RSS, the whole ingest", float(measured["ingest_peak_mb"]), "MB",
-                   target=f"< {PEAK_MB} MB", note=statuses),
-            Figure("big file", "peak RSS, its reader child", float(measured["ingest_reader_peak_mb"]), "MB"),
+            Figure("big file", "peak memory, the whole ingest (PSS)", float(measured["ingest_peak_mb"]), "MB",
+                   target=f"< {PEAK_MB} MB", note=f"{statuses}; the task and its reader child"),
+            Figure("big file", "the same, RSS summed", float(measured["ingest_rss_sum_mb"]), "MB",
+                   note="pages the fork shares counted twice"),
         ]  # fmt: skip
     return found
 

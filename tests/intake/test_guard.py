@@ -5,6 +5,8 @@ import signal
 import time
 from pathlib import Path
 
+import numpy as np
+import pyarrow as pa
 import pytest
 
 from inclusion_data.intake.guard import UnreadableFile
@@ -59,6 +61,38 @@ def test_a_batch_reads_in_one_child():
         assert in_child(_allocate, SMALL, 10) == 10 * 2**20
     assert len(pids) == 1 and os.getpid() not in pids
     assert child.forks == 1
+
+
+_KEPT: list[bytes] = []
+
+
+def _read_a_big_workbook(mb: int) -> pa.Array:
+    """What a reader of a big sheet leaves: ``mb`` of small allocations freed, under one kept."""
+    cells = [bytes(600) + i.to_bytes(4, "little") for i in range(mb * 2**20 // 640)]
+    _KEPT.append(bytes(600))  # on top of the heap: the free space below it stays the process's
+    del cells
+    return pa.array(np.arange(5 * 2**20, dtype=np.int64))  # 40 MB, as a sheet's columns
+
+
+def _rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise AssertionError(f"no VmRSS for {pid}")
+
+
+def test_a_child_gives_back_what_a_big_workbook_took_and_keeps_serving():
+    limits = ReadingLimits(reader_memory_bytes=2 * 2**30)
+    with reader_child(limits) as child:
+        pid = in_child(_pid, limits)
+        before = _rss_mb(pid)
+        answer = in_child(_read_a_big_workbook, limits, 300)
+        assert answer.to_numpy()[-1] == 5 * 2**20 - 1  # the columns came back whole
+        deadline = time.monotonic() + 10
+        while _rss_mb(pid) > before + 100 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert _rss_mb(pid) < before + 100  # not the 300 MB the read had freed
+        assert in_child(_pid, limits) == pid and child.forks == 1
 
 
 def test_a_file_that_stops_the_batch_child_costs_that_file_only():

@@ -167,3 +167,34 @@ def test_a_value_longer_than_the_warehouse_column_is_the_partners_finding(settin
     assert (finding["rule"], finding["rows"], finding["header"]) == ("too_long", [3], "Titlu")
     assert not any(settings.rejected.glob("_internal_error/**/*"))
     assert sorted(_statuses(engine)) == ["accepted", "rejected"]
+
+
+@pytest.mark.parametrize("warehouse_url", ["postgresql"], indirect=True)  # COPY is PostgreSQL's
+def test_the_database_failing_during_the_copy_of_the_rows_is_retried(settings, engine):
+    """PostgreSQL's COPY is written to the driver itself, whose errors come unwrapped: a
+    server out of disk space in the middle of it is still the infrastructure's fault."""
+    _drop(settings)
+    tasks.prepare_warehouse()
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "CREATE FUNCTION full_disk() RETURNS trigger AS $$ BEGIN "
+                "RAISE EXCEPTION 'could not extend file' USING ERRCODE = 'disk_full'; END $$ LANGUAGE plpgsql"
+            )
+        )
+        conn.execute(
+            text(
+                "CREATE TRIGGER full_disk BEFORE INSERT ON beneficiaries "
+                "FOR EACH ROW EXECUTE FUNCTION full_disk()"
+            )
+        )
+    with pytest.raises(Exception) as failure:
+        _run_batch()
+    assert "could not extend" in str(failure.value)  # from the COPY, not an earlier statement
+    assert is_infrastructure_fault(failure.value)
+    assert (settings.inbox / FILE).exists() and _statuses(engine) == []
+    with engine.begin() as conn:  # fixed
+        conn.execute(text("DROP TRIGGER full_disk ON beneficiaries"))
+    [result] = _run_batch()
+    _assert_filed(settings, result, "accepted")
+    assert _statuses(engine) == ["accepted"]

@@ -32,8 +32,9 @@ from inclusion_data.settings import ReadingLimits
 
 T = TypeVar("T")
 
-_FRAME = struct.Struct("<Q")  # the length of each pickled message on the pipes
+_FRAME = struct.Struct("<Q")  # the length of each message (and count of buffers) on the pipes
 AHEAD = 2  # reads asked for ahead and not yet taken, at most: a request is a few hundred bytes
+RELEASE_AFTER_BYTES = 32 << 20  # after an answer this big (a big workbook) the child shrinks
 _active: contextvars.ContextVar[ReaderChild | None] = contextvars.ContextVar("reader_child", default=None)
 
 
@@ -145,9 +146,8 @@ class ReaderChild:
         """The next answer; None when the child stopped before giving it whole. Interrupted
         half-way (a task's timeout), the pipe is out of step: the child is closed."""
         try:
-            payload = _receive(self._answers)
+            answer = _receive_answer(self._answers)
             self._in_flight -= 1
-            answer = pickle.loads(payload)
         except (OSError, EOFError, ChildStopped, pickle.UnpicklingError):
             return None
         except BaseException:
@@ -201,17 +201,17 @@ def _fresh(read: Callable[..., T], args: tuple, limits: ReadingLimits) -> tuple[
         try:
             _limit(limits)
             with os.fdopen(sender, "wb") as pipe:
-                pipe.write(pickle.dumps(_attempt(read, args)))
+                _send_answer(pipe, _attempt(read, args))
         finally:
             os._exit(0)  # nothing of the parent's (atexit, Airflow's handlers) runs in the child
     os.close(sender)
-    with os.fdopen(receiver, "rb") as pipe:
-        payload = pipe.read()
-    os.waitpid(pid, 0)
     try:
-        return pickle.loads(payload)
+        with os.fdopen(receiver, "rb") as pipe:
+            return _receive_answer(pipe)
     except Exception:  # nothing or half an answer: killed, aborted, out of memory
         return None
+    finally:
+        os.waitpid(pid, 0)
 
 
 def _serve(requests: Any, answers: Any, limits: ReadingLimits) -> NoReturn:
@@ -222,9 +222,25 @@ def _serve(requests: Any, answers: Any, limits: ReadingLimits) -> NoReturn:
                 read, args = pickle.loads(_receive(requests))
             except ChildStopped:  # the parent closed the pipe: the batch is done
                 break
-            _send(answers, pickle.dumps(_attempt(read, args)))
+            if _send_answer(answers, _attempt(read, args)) > RELEASE_AFTER_BYTES:
+                _release_freed_memory()
     finally:
         os._exit(0)
+
+
+def _release_freed_memory() -> None:
+    """Give back to the system what reading a big workbook freed. The allocators keep it
+    otherwise (glibc's malloc for calamine's cells, mimalloc for Arrow): a child that had read
+    a 1M-row sheet held 590 MB beside the parent's work on that sheet, the task's peak."""
+    import ctypes
+    import gc
+
+    import pyarrow as pa
+
+    gc.collect()
+    pa.default_memory_pool().release_unused()
+    with contextlib.suppress(OSError, AttributeError):  # glibc only; elsewhere it stays
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 def _limit(limits: ReadingLimits) -> None:
@@ -264,14 +280,44 @@ def _send(pipe: Any, payload: bytes) -> None:
 
 
 def _receive(pipe: Any) -> bytes:
-    head = pipe.read(_FRAME.size)
-    if len(head) < _FRAME.size:
-        raise ChildStopped
-    (size,) = _FRAME.unpack(head)
+    (size,) = _FRAME.unpack(_read_exactly(pipe, _FRAME.size))
+    return _read_exactly(pipe, size)
+
+
+def _read_exactly(pipe: Any, size: int) -> bytes:
     payload = pipe.read(size)
     if len(payload) < size:
         raise ChildStopped
     return payload
+
+
+def _send_answer(pipe: Any, answer: tuple[bool, object]) -> int:
+    """A reader's answer: its pickle, then the data buffers it refers to (pickle protocol 5,
+    out of band): the sheets' Arrow columns go down the pipe as they are, not copied into one
+    pickle first, and the parent's sheets are made on the buffers it receives. Returns the
+    bytes sent."""
+    buffers: list[pickle.PickleBuffer] = []
+    head = pickle.dumps(answer, protocol=5, buffer_callback=buffers.append)
+    views = [buffer.raw() for buffer in buffers]
+    pipe.write(_FRAME.pack(len(views)))
+    for view in [memoryview(head), *views]:
+        pipe.write(_FRAME.pack(view.nbytes))
+        pipe.write(view)
+    pipe.flush()
+    return len(head) + sum(view.nbytes for view in views)
+
+
+def _receive_answer(pipe: Any) -> tuple[bool, Any]:
+    (count,) = _FRAME.unpack(_read_exactly(pipe, _FRAME.size))
+    head = _receive(pipe)
+    buffers = []
+    for _ in range(count):
+        (size,) = _FRAME.unpack(_read_exactly(pipe, _FRAME.size))
+        buffer = bytearray(size)
+        if pipe.readinto(buffer) < size:
+            raise ChildStopped
+        buffers.append(buffer)
+    return pickle.loads(head, buffers=buffers)
 
 
 def _address_space() -> int:

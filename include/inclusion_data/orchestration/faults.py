@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import sqlite3
 
+import psycopg
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 # SQLSTATE classes and codes (PostgreSQL appendix A) that say the database, not the row, failed
@@ -28,13 +29,24 @@ _RETRY_CODES = {"25006", "42501", "28000", "28P01", "3D000"}  # read-only, privi
 
 
 def is_infrastructure_fault(exc: BaseException) -> bool:
-    """True when the task should fail for Airflow to retry it, leaving the file where it is."""
+    """True when the task should fail for Airflow to retry it, leaving the file where it is.
+    The driver's own errors count as SQLAlchemy's do: a COPY is written to psycopg directly
+    (``warehouse.load``), so what fails in it comes unwrapped."""
     if isinstance(exc, OSError | OperationalError | InterfaceError):
         return True
-    if isinstance(exc, DBAPIError):
-        original = exc.orig
-        if isinstance(original, sqlite3.OperationalError | sqlite3.InterfaceError):
-            return True
+    wrapped = isinstance(exc, DBAPIError)
+    original = exc.orig if isinstance(exc, DBAPIError) else exc
+    if isinstance(original, _DRIVER_FAULTS):
+        return True
+    if wrapped or isinstance(exc, psycopg.Error):
         state = getattr(original, "sqlstate", None) or ""
         return state in _RETRY_CODES or state[:2] in _RETRY_CLASSES
     return False
+
+
+_DRIVER_FAULTS = (
+    sqlite3.OperationalError,
+    sqlite3.InterfaceError,
+    psycopg.OperationalError,
+    psycopg.InterfaceError,
+)

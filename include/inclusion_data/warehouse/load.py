@@ -11,7 +11,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Iterable, Sized
 from dataclasses import dataclass
+from itertools import islice
 
 import pandas as pd
 from sqlalchemy import Connection, Engine, Integer, delete, func, insert, literal, select, text, update
@@ -291,7 +293,8 @@ def _insert_rows(conn: Connection, record: SubmissionRecord, submission_id: int,
     for name in stored:
         process = None if copy else table.c[name].type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
         values[name] = _column(rows, name, table.c[name], process)
-    bulk_insert(conn, table.name, list(values), list(zip(*values.values(), strict=True)), fixed)
+    # the rows streamed to the driver, not built as a list first (1M tuples: ~180 MB)
+    bulk_insert(conn, table.name, list(values), zip(*values.values(), strict=True), fixed)
 
 
 def _literal(conn: Connection, column, value: object) -> str:
@@ -302,13 +305,21 @@ def _literal(conn: Connection, column, value: object) -> str:
     return str(rendered)
 
 
+EXECUTEMANY_ROWS = 50_000  # rows of one executemany: the rows in memory at once stay few
+
+
 def bulk_insert(
-    conn: Connection, table: str, names: list[str], payload: list[tuple], fixed: dict[str, str] | None = None
+    conn: Connection,
+    table: str,
+    names: list[str],
+    payload: Iterable[tuple],
+    fixed: dict[str, str] | None = None,
 ) -> None:
     """Rows as one bulk statement: COPY on PostgreSQL, ``executemany`` of one prepared INSERT
     elsewhere (values already as the driver takes them; ``fixed``: columns the same on every
-    row, as SQL literals, not taken by COPY)."""
-    if not payload:
+    row, as SQL literals, not taken by COPY). ``payload`` may be an iterator: it is consumed
+    once, as the driver takes the rows."""
+    if isinstance(payload, Sized) and not len(payload):
         return
     if conn.dialect.name == "postgresql":
         if fixed:
@@ -318,7 +329,9 @@ def bulk_insert(
         fixed = fixed or {}
         columns = ", ".join(f'"{name}"' for name in [*fixed, *names])
         marks = ", ".join([*fixed.values(), *("?" for _ in names)])
-        conn.exec_driver_sql(f'INSERT INTO "{table}" ({columns}) VALUES ({marks})', payload)
+        rows = iter(payload)
+        while chunk := list(islice(rows, EXECUTEMANY_ROWS)):  # SQLAlchemy takes lists only
+            conn.exec_driver_sql(f'INSERT INTO "{table}" ({columns}) VALUES ({marks})', chunk)
 
 
 def bulk_insert_frame(conn: Connection, table: str, frame: pd.DataFrame) -> None:
@@ -339,7 +352,7 @@ def bulk_insert_frame(conn: Connection, table: str, frame: pd.DataFrame) -> None
             copy.write(frame.iloc[start : start + 200_000].to_csv(index=False, header=False))
 
 
-def _copy(conn: Connection, table: str, names: list[str], payload: list[tuple]) -> None:
+def _copy(conn: Connection, table: str, names: list[str], payload: Iterable[tuple]) -> None:
     """PostgreSQL's COPY: one stream instead of a statement per row, in the same transaction."""
     driver = conn.connection.driver_connection
     if driver is None:
