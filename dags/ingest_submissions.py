@@ -40,9 +40,9 @@ def ingest_submissions():
     def summarise(results) -> dict:
         return tasks.summarise(results)
 
-    batches = find_batches()
-    prepare_warehouse() >> batches
-    summarise(process_batch.expand(ids=batches))
+    processed = process_batch.expand(ids=find_batches())
+    prepare_warehouse() >> processed  # beside find_batches, which needs no warehouse
+    summarise(processed)
 
 
 ingest_submissions()
