@@ -215,3 +215,16 @@ def test_a_batch_recognises_files_loaded_before_it_without_reading_them(settings
     results = tasks.process_batch(tasks.find_batches()[0])
     assert sorted(r["status"] for r in results) == ["accepted", "duplicate"]
     assert read == ["aprilie.xlsx"]  # the copy was answered from the batch's one lookup
+
+
+def test_a_batch_without_mail_says_so_once_not_once_a_file(settings, engine, monkeypatch, caplog):
+    monkeypatch.delenv("INCLUSION_SMTP_HOST", raising=False)
+    for month in ("2016-03", "2016-04", "2016-05"):
+        served = dt.date(*map(int, month.split("-")), 10)
+        _drop(settings, f"luna_{month}.xlsx", [beneficiary(service_date=served)], month=month)
+    [ids] = tasks.find_batches()
+    with caplog.at_level("INFO"):
+        results = tasks.process_batch(ids)
+    assert [r["status"] for r in results] == ["accepted"] * 3
+    said = [r.getMessage() for r in caplog.records if "mail not set up" in r.getMessage()]
+    assert said == ["mail not set up (INCLUSION_SMTP_HOST): the 3 files' outcomes not mailed"]

@@ -28,7 +28,7 @@ from inclusion_data.orchestration.ingest import (
     set_aside,
 )
 from inclusion_data.orchestration.object_storage import pull_inbox, push_processed, push_published
-from inclusion_data.portal.mail import send_file_outcome, send_reminders
+from inclusion_data.portal.mail import MailConfig, send_file_outcome, send_reminders
 from inclusion_data.publishing.publication import publish, unchanged
 from inclusion_data.publishing.reviewers_site import build_site
 from inclusion_data.quality import validation
@@ -78,12 +78,13 @@ def process_batch(ids: list[str]) -> list[dict]:
     network = load_network()
     key = load_bound_key(settings, engine)  # another key than the warehouse's fails the task here
     attempts, history = Attempts(settings.home), WarehouseHistory(engine, NameSeal(key))
+    mail = MailConfig.from_env()
     results = []
     validation.warm_up()  # before freezing: what every file uses is loaded once, and frozen
 
     def done(relative: str, outcome) -> None:
         attempts.finish(relative)
-        send_file_outcome(outcome, settings, engine, network)  # never raises: mail is a courtesy
+        send_file_outcome(outcome, settings, engine, network, mail)  # never raises: mail is a courtesy
         results.append(outcome.task_summary())
 
     begun: list[Begun] = []
@@ -112,6 +113,8 @@ def process_batch(ids: list[str]) -> list[dict]:
                 _guarded(relative, settings, attempts, _finished, begun[i], evaluation, settings, engine),
             )
     engine.dispose()
+    if mail.host is None and results:
+        log.info("mail not set up (INCLUSION_SMTP_HOST): the %d files' outcomes not mailed", len(results))
     return results
 
 

@@ -194,7 +194,8 @@ def send_file_outcome(
             return 0
         config = config or MailConfig.from_env()
         if config.host is None:  # not set up: nothing to compose (a report each file costs)
-            log.info("mail not set up (INCLUSION_SMTP_HOST): file %s not mailed", short_id(outcome.file_hash))
+            # said once a batch by the ingest task, not once a file
+            log.debug("mail not set up: file %s not mailed", short_id(outcome.file_hash))
             return 0
         sent = 0
         for language, addresses in _languages(engine, partner.contacts, partner.language).items():
