@@ -273,8 +273,8 @@ def _unpack(answer: tuple[bool, Any] | None) -> Any:
     raise value
 
 
-def _send(pipe: Any, payload: bytes) -> None:
-    pipe.write(_FRAME.pack(len(payload)))
+def _send(pipe: Any, payload: bytes | memoryview) -> None:
+    pipe.write(_FRAME.pack(memoryview(payload).nbytes))
     pipe.write(payload)
     pipe.flush()
 
@@ -301,23 +301,14 @@ def _send_answer(pipe: Any, answer: tuple[bool, object]) -> int:
     views = [buffer.raw() for buffer in buffers]
     pipe.write(_FRAME.pack(len(views)))
     for view in [memoryview(head), *views]:
-        pipe.write(_FRAME.pack(view.nbytes))
-        pipe.write(view)
-    pipe.flush()
+        _send(pipe, view)
     return len(head) + sum(view.nbytes for view in views)
 
 
 def _receive_answer(pipe: Any) -> tuple[bool, Any]:
     (count,) = _FRAME.unpack(_read_exactly(pipe, _FRAME.size))
     head = _receive(pipe)
-    buffers = []
-    for _ in range(count):
-        (size,) = _FRAME.unpack(_read_exactly(pipe, _FRAME.size))
-        buffer = bytearray(size)
-        if pipe.readinto(buffer) < size:
-            raise ChildStopped
-        buffers.append(buffer)
-    return pickle.loads(head, buffers=buffers)
+    return pickle.loads(head, buffers=[_receive(pipe) for _ in range(count)])
 
 
 def _address_space() -> int:

@@ -34,11 +34,10 @@ def is_infrastructure_fault(exc: BaseException) -> bool:
     (``warehouse.load``), so what fails in it comes unwrapped."""
     if isinstance(exc, OSError | OperationalError | InterfaceError):
         return True
-    wrapped = isinstance(exc, DBAPIError)
     original = exc.orig if isinstance(exc, DBAPIError) else exc
     if isinstance(original, _DRIVER_FAULTS):
         return True
-    if wrapped or isinstance(exc, psycopg.Error):
+    if isinstance(exc, DBAPIError | psycopg.Error):
         state = getattr(original, "sqlstate", None) or ""
         return state in _RETRY_CODES or state[:2] in _RETRY_CLASSES
     return False
