@@ -228,3 +228,12 @@ def test_a_batch_without_mail_says_so_once_not_once_a_file(settings, engine, mon
     assert [r["status"] for r in results] == ["accepted"] * 3
     said = [r.getMessage() for r in caplog.records if "mail not set up" in r.getMessage()]
     assert said == ["mail not set up (INCLUSION_SMTP_HOST): the 3 files' outcomes not mailed"]
+
+
+def test_mail_settings_that_cannot_be_read_cost_the_mail_not_the_batch(settings, engine, monkeypatch):
+    monkeypatch.setenv("INCLUSION_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("INCLUSION_SMTP_PORT", "twenty-five")  # mail is a courtesy
+    _drop(settings, "martie_2016-03.xlsx", [beneficiary()])
+    [ids] = tasks.find_batches()
+    assert [r["status"] for r in tasks.process_batch(ids)] == ["accepted"]
+    assert not any(settings.inbox.rglob("*.xlsx"))

@@ -78,7 +78,7 @@ def process_batch(ids: list[str]) -> list[dict]:
     network = load_network()
     key = load_bound_key(settings, engine)  # another key than the warehouse's fails the task here
     attempts, history = Attempts(settings.home), WarehouseHistory(engine, NameSeal(key))
-    mail = MailConfig.from_env()
+    mail = _mail_config()
     results = []
     validation.warm_up()  # before freezing: what every file uses is loaded once, and frozen
 
@@ -113,9 +113,18 @@ def process_batch(ids: list[str]) -> list[dict]:
                 _guarded(relative, settings, attempts, _finished, begun[i], evaluation, settings, engine),
             )
     engine.dispose()
-    if mail.host is None and results:
+    if mail is not None and mail.host is None and results:
         log.info("mail not set up (INCLUSION_SMTP_HOST): the %d files' outcomes not mailed", len(results))
     return results
+
+
+def _mail_config() -> MailConfig | None:
+    """The mail settings, read once a batch; None when they cannot be read: each file's mail
+    then logs why and the batch goes on (mail is a courtesy, as in ``send_file_outcome``)."""
+    try:
+        return MailConfig.from_env()
+    except ValueError:
+        return None
 
 
 def _finished(begun: Begun, evaluation: Evaluation | Exception, settings: Settings, engine: Engine):
