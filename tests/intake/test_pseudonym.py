@@ -101,3 +101,19 @@ def test_only_the_newest_key_of_a_keyring_must_be_strong(home, monkeypatch):
     with pytest.raises(pseudonym.WeakKeyError):
         pseudonym.load_key(home)
     assert pseudonym.load_key(home, strict=False) == STRONG.encode() + b"\nlegacy weak"
+
+
+def test_person_keys_are_the_documented_hmac_whichever_keys_came_before():
+    """Stored person keys must meet the ones new files make: the key set up once per key
+    (``_keyed``) gives HMAC-SHA256 itself, for each of several keys used in turn."""
+    import hashlib
+    import hmac
+
+    keys = [secrets.token_hex(32).encode() for _ in range(3)]
+    for key in [*keys, *reversed(keys)]:
+        expected = hmac.new(key, f"cnp:{CNP_M_1985}".encode(), hashlib.sha256).hexdigest()[:32]
+        assert pseudonym.person_key(key, "asoc-cluj", CNP_M_1985, None, None, None) == expected
+    old, new = keys[:2]
+    first = hmac.new(old, b"code:asoc cluj:b 17", hashlib.sha256).hexdigest()[:32]  # both folded
+    chained = hmac.new(new, first.encode(), hashlib.sha256).hexdigest()[:32]
+    assert pseudonym.person_key(old + b"\n" + new, "asoc-cluj", None, "B-17", None, None) == chained

@@ -18,6 +18,7 @@ files must go through the same chain to meet them. The newest key must be strong
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import os
@@ -144,7 +145,22 @@ def create_local_key(settings: Settings) -> None:
 
 
 def _hmac(key: bytes, material: bytes) -> str:
-    return hmac.new(key, material, hashlib.sha256).hexdigest()[:32]
+    keyed = _keyed(key).copy()
+    keyed.update(material)
+    return keyed.hexdigest()[:32]
+
+
+@functools.lru_cache(maxsize=16)
+def _keyed(key: bytes) -> hmac.HMAC:
+    """The HMAC with its key already taken in, copied for each message: a 1M-row file makes a
+    million person keys with one key, and setting the key up was 0.8 of each one's 2.9 µs."""
+    return hmac.new(key, digestmod=hashlib.sha256)
+
+
+@functools.lru_cache(maxsize=16)
+def _keyring(key: bytes) -> tuple[bytes, list[bytes]]:
+    first, *later = key.split(SEPARATOR)
+    return first, later
 
 
 def rekey(person: str, key: bytes) -> str:
@@ -166,7 +182,7 @@ def person_key(
         material = f"name:{fold(partner)}:{fold(name)}:{birth or ''}"
     else:
         return None
-    first, *later = key.split(SEPARATOR)
+    first, later = _keyring(key)
     person = _hmac(first, material.encode())
     for next_key in later:
         person = rekey(person, next_key)
