@@ -20,6 +20,7 @@ from small_files import PER_WORKER_FILES_S, write_files
 
 TESTS = Path(__file__).resolve().parent.parent / "tests"
 READY_SECONDS = 120
+ROUND_SECONDS = 180  # what a round may take: a cron slot due sooner is waited out first
 
 
 def group_cpu(session: int) -> float:
@@ -46,6 +47,25 @@ def _wait_ready(airflow, worker: str) -> None:
         time.sleep(0.5)
 
 
+def _clear_of_cron_slot(airflow, dag_id: str, cron: str, deadline: float) -> None:
+    """A round must not meet the DAG's own cron slot: the scheduled run would take the files
+    and the triggered one, waiting behind it (``max_active_runs=1``), find none. A slot due
+    within ``ROUND_SECONDS`` is waited out, with its run."""
+    from croniter import croniter
+
+    now = dt.datetime.now(dt.UTC)
+    slot = croniter(cron, now).get_next(dt.datetime)
+    if (slot - now).total_seconds() >= ROUND_SECONDS:
+        return
+    print(f"  waiting for the {slot:%H:%M} cron slot's run first", flush=True)
+    time.sleep((slot - now).total_seconds() + 1)
+    airflow.wait_for_run(
+        dag_id,
+        lambda run: run["run_type"] == "scheduled" and dt.datetime.fromisoformat(run["run_after"]) >= slot,
+        deadline,
+    )
+
+
 def celery(files: int, rows: int, batch_size: int, directory: Path) -> list[Figure]:
     sys.path.insert(0, str(TESTS))
     from airflow_stack import (
@@ -61,6 +81,7 @@ def celery(files: int, rows: int, batch_size: int, directory: Path) -> list[Figu
         worker_names,
     )
     from inclusion_data.demo import drop_files
+    from inclusion_data.orchestration.scheduling import INGEST_CRON
 
     rounds = [directory / "round1", directory / "round2"]
     written = [write_files(rounds[0], files, rows), write_files(rounds[1], files, rows, first=files)]
@@ -93,6 +114,7 @@ def celery(files: int, rows: int, batch_size: int, directory: Path) -> list[Figu
                     airflow.start_worker(WORKERS[1], names)
                     _wait_ready(airflow, WORKERS[1])
                 workers = [airflow.processes[w].pid for w in WORKERS[:count]]
+                _clear_of_cron_slot(airflow, INGEST, INGEST_CRON, time.monotonic() + RUN_SECONDS)
                 drop_files(folder, inbox)
                 cpu, asked = sum(map(group_cpu, workers)), dt.datetime.now(dt.UTC)
                 triggered = airflow.api("POST", f"/dags/{INGEST}/dagRuns", json={"logical_date": None})
@@ -107,6 +129,10 @@ def celery(files: int, rows: int, batch_size: int, directory: Path) -> list[Figu
                 batches = [ti for ti in instances["task_instances"] if ti["task_id"] == "process_batch"]
                 hosts = sorted({ti["hostname"] for ti in batches})
                 left = sum(1 for p in inbox.rglob("*") if p.is_file())
+                if not batches or left:  # another run took files: not this run's figure
+                    airflow.fail(
+                        f"the triggered run did {len(batches)} batches, {left} files left in the inbox"
+                    )
                 note = f"{rows_sent} rows, {len(batches)} batches on {', '.join(hosts)}, {left} left in inbox"
                 label = f"{count} worker{'s' if count > 1 else ''}"
                 target = f">= {PER_WORKER_FILES_S * count:g} files/s"
