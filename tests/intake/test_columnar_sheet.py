@@ -68,3 +68,19 @@ def test_a_text_cell_is_blank_for_the_reader_exactly_when_it_is_for_the_parser()
     assert filled.tolist() == [not is_empty(c) for c in cells]
     assert filled.sum() == 6 and len(spaces) == 29
     assert _filled(pa.array(cells, type=pa.large_string())).tolist() == filled.tolist()
+
+
+def test_codes_into_values_that_repeat_or_are_missing_become_one_factorization():
+    import datetime as dt
+
+    import numpy as np
+
+    from inclusion_data.intake.columns import categorical, refactorize
+
+    day = dt.date(2016, 3, 14)
+    codes, values = refactorize(np.array([0, 1, 2, 1, 3, -1]), [day, None, day, (1, 2)])
+    assert codes.tolist() == [0, -1, 0, -1, 1, -1] and values.tolist() == [day, (1, 2)]
+    column = categorical(np.array([0, 1, 2, -1]), ["M", "F", "M"])  # repeated: merged
+    assert [None if v is np.nan else v for v in column] == ["M", "F", "M", None]
+    assert list(column.categories) == ["M", "F"]
+    assert [type(v) for v in categorical(np.array([0, 1]), [True, day])] == [bool, dt.date]

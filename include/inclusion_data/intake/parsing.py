@@ -83,6 +83,9 @@ class ParsedSheet:
     columns: dict[str, SourceColumn]  # contract field -> where it is in the partner's sheet
     ignored_headers: list[SourceColumn] = field(default_factory=list)  # header only if shown_header
     missing_required: list[str] = field(default_factory=list)
+    # a typed column's rows as positions among the values its distinct cells parsed to (which
+    # may repeat): what the checks and the validation work on instead of hashing the rows again
+    cells: dict[str, tuple[np.ndarray, list[object]]] = field(default_factory=dict)
 
 
 @cache
@@ -214,21 +217,25 @@ def _parse_code(vocabulary_name: str) -> Callable[[object], str | None]:
     return parse
 
 
-def _field_columns(f: Field, cells: columns.Distinct, data: dict[str, np.ndarray]) -> None:
+def _field_columns(
+    f: Field, cells: columns.Distinct, data: dict[str, np.ndarray], parsed_cells: dict[str, tuple]
+) -> None:
     """A field's typed column (and its format flags), each distinct cell parsed once."""
     raw = cells.values
     if f.kind is Kind.CODE:
-        data[f.name] = cells.map(_parse_code(f.vocabulary_name))
+        codes = [_parse_code(f.vocabulary_name)(c) for c in raw]
+        data[f.name], parsed_cells[f.name] = cells.broadcast(codes), (cells.codes, codes)
         return
     parsed: list[object]
     if f.kind is Kind.BIRTH:
         births = [values.parse_birth(c) for c in raw]
-        data[f.name] = cells.broadcast([b[0] if b else None for b in births])
-        data["birth_year"] = cells.broadcast([b[1] if b else None for b in births])
+        dates, years = [b[0] if b else None for b in births], [b[1] if b else None for b in births]
+        data[f.name], parsed_cells[f.name] = cells.broadcast(dates), (cells.codes, dates)
+        data["birth_year"], parsed_cells["birth_year"] = cells.broadcast(years), (cells.codes, years)
         parsed = list(births)
     else:
         parsed = [_PARSERS[f.kind](c) for c in raw]
-        data[f.name] = cells.broadcast(parsed)
+        data[f.name], parsed_cells[f.name] = cells.broadcast(parsed), (cells.codes, parsed)
     if f.typed:
         readable = [values.is_empty(c) or p is not None for c, p in zip(raw, parsed, strict=True)]
         data[FORMAT_FLAG.format(f.name)] = cells.broadcast(readable, bool)
@@ -248,6 +255,7 @@ def parse_sheet(dataset: Dataset, raw: RawSheet) -> ParsedSheet:
     count = raw.row_count
     data: dict[str, np.ndarray] = {ROW: np.asarray(raw.row_numbers, dtype=np.int64)}
     found: dict[str, SourceColumn] = {}
+    parsed_cells: dict[str, tuple[np.ndarray, list[object]]] = {}
     missing = []
     empty = columns.Distinct([None], np.zeros(count, dtype=np.int64))
     for f in dataset.fields:
@@ -262,6 +270,6 @@ def parse_sheet(dataset: Dataset, raw: RawSheet) -> ParsedSheet:
                 str(raw.headers[position]), get_column_letter(raw.first_column + position + 1)
             )
             cells = columns.distinct(raw.column(position))
-        _field_columns(f, cells, data)
+        _field_columns(f, cells, data, parsed_cells)
     frame = columns.frame(data)  # typed columns are object arrays (dates, numbers, None)
-    return ParsedSheet(dataset, raw.name, frame, found, ignored_columns, missing)
+    return ParsedSheet(dataset, raw.name, frame, found, ignored_columns, missing, parsed_cells)

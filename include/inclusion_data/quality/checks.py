@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from inclusion_data.contracts.datasets import Check, Dataset, Field, Kind
 from inclusion_data.intake import columns
@@ -71,23 +73,37 @@ class _Sheet:
     read it (a monthly sheet is small, so pandas' fixed cost per call is what counts), with
     the columns the checks derive (the CNP's birth date, the locality's code) beside them."""
 
-    def __init__(self, frame: pd.DataFrame):
+    def __init__(self, frame: pd.DataFrame, known: columns.Factorizations | None = None):
         self.frame = frame
         self.derived: dict[str, np.ndarray] = {}
-        self._factorized: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._factorized = columns.Factorizations() if known is None else known
 
     def column(self, name: str) -> np.ndarray:
         """A column's values as an object array, None for missing (absent column, NaN)."""
         if name in self.derived:
             return self.derived[name]
+        if name in self._factorized and name not in self.frame:  # derived as codes
+            codes, values = self._factorized[name]
+            return columns.Distinct([], codes + 1).broadcast([None, *values])
         if name not in self.frame:
             return np.full(len(self.frame), None, dtype=object)
         return columns.missing_as_none(self.frame[name])
 
     def factorized(self, name: str) -> tuple[np.ndarray, np.ndarray]:
-        if name not in self._factorized:
-            self._factorized[name] = columns.factorize(self.column(name))
-        return self._factorized[name]
+        try:
+            return self._factorized[name]
+        except KeyError:  # not known: made from the column, and kept
+            return self._factorized.of(name, self.column(name))
+
+    def given(self, name: str) -> np.ndarray:
+        """Whether each row has a value in the column."""
+        return self.factorized(name)[0] >= 0
+
+    def derive(self, name: str, of: str, codes: np.ndarray, values: np.ndarray) -> None:
+        """A column derived from column ``of``'s distinct values: ``codes`` gives, for each of
+        them, the position of its result among ``values`` (-1: none); a missing cell has none."""
+        rows, _ = self.factorized(of)
+        self._factorized[name] = (np.append(codes, -1)[rows], values)
 
     def per_value(self, name: str, results: Callable[[list], list]) -> np.ndarray:
         """Each row's result of ``results`` (given the column's distinct values, a result
@@ -112,26 +128,35 @@ def cnp_sex(value: str) -> str | None:
 
 
 CNP_BORN = "__cnp_born__"  # the birth date of a valid CNP, else None: while the checks run
+CNP_SEX = "__cnp_sex__"  # the sex a valid CNP encodes (``cnp_sex``), else None
 
 
-def _cnp_births(sheet: _Sheet) -> np.ndarray:
-    """Each row's valid CNP's birth date (``quality.cnp``), once per distinct CNP."""
-    return sheet.per_value("cnp", cnp.birth_dates)
+def _derive_from_cnps(sheet: _Sheet) -> None:
+    """``CNP_BORN`` and ``CNP_SEX`` from each distinct CNP, as whole columns: a big file has
+    as many distinct CNPs as rows, so nothing here is a Python call per CNP."""
+    _, values = sheet.factorized("cnp")
+    text = pa.array(values, type=pa.string())
+    days = cnp.birth_days(text)
+    born_codes, born = pd.factorize(days)  # NaT (not valid): -1
+    sheet.derive(CNP_BORN, "cnp", born_codes, np.asarray(born).astype("datetime64[D]").astype(object))
+    valid = ~np.isnat(days)
+    digits = columns.distinct(pc.utf8_slice_codeunits(text.filter(pa.array(valid)), 0, 1))
+    sexes = np.full(len(values), None, dtype=object)
+    sexes[valid] = digits.broadcast([cnp_sex(str(digit)) for digit in digits.values])
+    sex_codes, sex_values = columns.factorize(sexes)
+    sheet.derive(CNP_SEX, "cnp", sex_codes, sex_values)
 
 
 def _identifier_present(sheet, context):
-    return _rule(sheet, lambda c, p: c is not None or p is not None, "cnp", "person_code")
+    return sheet.given("cnp") | sheet.given("person_code")
 
 
 def _cnp_valid(sheet, context):
-    return _rule(sheet, lambda c, born: c is None or born is not None, "cnp", CNP_BORN)
+    return ~sheet.given("cnp") | sheet.given(CNP_BORN)
 
 
 def _cnp_matches_sex(sheet, context):
-    def matches(cnp, born, sex):
-        return born is None or sex is None or cnp_sex(cnp) in (None, sex)
-
-    return _rule(sheet, matches, "cnp", CNP_BORN, "sex")
+    return _rule(sheet, lambda own, sex: own is None or sex is None or own == sex, CNP_SEX, "sex")
 
 
 def _cnp_matches_birth(sheet, context):
@@ -205,17 +230,24 @@ _RULES: dict[str, Callable[[_Sheet, Context], np.ndarray]] = {
 }
 
 
-def check_columns(dataset: Dataset, frame: pd.DataFrame, context: Context) -> dict[str, np.ndarray]:
+def check_columns(
+    dataset: Dataset, frame: pd.DataFrame, context: Context, known: columns.Factorizations | None = None
+) -> dict[str, np.ndarray]:
     """``locality_siruta`` and one ``__check__`` column per rule of the dataset, to be set
-    beside the frame's columns (replacing any of the same name)."""
-    sheet = _Sheet(frame)
+    beside the frame's columns (replacing any of the same name). ``known``: the frame's
+    columns' factorizations, shared with the caller: read, and added to (``locality_siruta``'s
+    among them)."""
+    sheet = _Sheet(frame, known)
     added: dict[str, np.ndarray] = {}
     if "locality" in {f.name for f in dataset.fields}:
-        added["locality_siruta"] = sheet.derived["locality_siruta"] = sheet.per_value(
-            "locality", lambda names: [context.localities.resolve(n, context.county) for n in names]
+        _, names = sheet.factorized("locality")
+        codes, sirutas = columns.factorize(
+            np.array([context.localities.resolve(n, context.county) for n in names], dtype=object)
         )
+        sheet.derive("locality_siruta", "locality", codes, sirutas)
+        added["locality_siruta"] = sheet.column("locality_siruta")
     if "cnp" in frame:
-        sheet.derived[CNP_BORN] = _cnp_births(sheet)
+        _derive_from_cnps(sheet)
     for check in all_checks(dataset):
         if check.name.endswith("_in_reporting_month"):
             rule = _in_month(check.column)

@@ -46,26 +46,29 @@ def _digits_births(digits: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarr
     return valid, year, month, day
 
 
-def birth_dates(values: Sequence[str]) -> list[dt.date | None]:
-    """Per CNP (parsed text), its birth date when it is valid, else None."""
-    result: list[dt.date | None] = [None] * len(values)
-    if not values:
-        return result
-    array = pa.array(values, type=pa.string())
-    plain = np.asarray(pc.match_substring_regex(array, r"^[0-9]{13}$").fill_null(False), dtype=bool)
+def birth_days(values: pa.Array) -> np.ndarray:
+    """Per CNP (parsed text; null for none), its birth date when it is valid, else NaT, as
+    ``datetime64[D]``: no Python object per CNP on the common path."""
+    days = np.full(len(values), np.datetime64("NaT"), dtype="datetime64[D]")
+    if not len(values):
+        return days
+    plain = np.asarray(pc.match_substring_regex(values, r"^[0-9]{13}$").fill_null(False), dtype=bool)
     positions = np.flatnonzero(plain)
     if len(positions):
-        text = "".join(array.filter(pa.array(plain)).to_pylist()).encode("ascii")
+        text = "".join(values.filter(pa.array(plain)).to_pylist()).encode("ascii")
         digits = (np.frombuffer(text, dtype=np.uint8) - ord("0")).reshape(-1, 13)
         valid, year, month, day = _digits_births(digits)
-        for at, y, m, d in zip(
-            positions[valid].tolist(),
-            year[valid].tolist(),
-            month[valid].tolist(),
-            day[valid].tolist(),
-            strict=True,
-        ):
-            result[at] = dt.date(y, m, d)
+        months = ((year[valid] - 1970) * 12 + month[valid] - 1).astype("datetime64[M]")
+        days[positions[valid]] = months.astype("datetime64[D]") + (day[valid] - 1)
     for at in np.flatnonzero(~plain).tolist():
-        result[at] = _stdnum_birth(values[at])
-    return result
+        value = values[at].as_py()
+        born = _stdnum_birth(value) if value is not None else None
+        if born is not None:
+            days[at] = np.datetime64(born, "D")
+    return days
+
+
+def birth_dates(values: Sequence[str]) -> list[dt.date | None]:
+    """Per CNP (parsed text), its birth date when it is valid, else None."""
+    days = birth_days(pa.array(values, type=pa.string()))
+    return [None if np.isnat(day) else day.item() for day in days]

@@ -145,15 +145,27 @@ def _locate(parsed: ParsedSheet, findings: list[Finding]) -> None:
 def _prepare(parsed: ParsedSheet, context: Context, key: bytes, partner: str) -> pd.DataFrame:
     """Checks, pseudonymous key, defaults; the personal columns left out. Built as one frame
     from columns: a monthly sheet is small, and pandas' cost per frame operation (a drop, a
-    concat, a ``where``) is what a small file pays."""
+    concat, a ``where``) is what a small file pays. The columns of values (text, codes, dates)
+    come out as Categoricals made from the codes the parsing and the checks found, so nothing
+    downstream hashes a big sheet's rows again."""
     dataset, source = parsed.dataset, parsed.frame
-    checked = check_columns(dataset, source, context)
+    known = columns.Factorizations(parsed.cells)
+    checked = check_columns(dataset, source, context, known)
     data = {name: source[name].to_numpy() for name in source.columns if name not in checked}
     data.update(checked)
     nobody = np.full(len(source), None, dtype=object)
-    cnp, valid = data.get("cnp", nobody), data.get(CHECK_FLAG.format("cnp_valid"))
-    valid_cnp = cnp if valid is None else np.asarray(np.where(valid, cnp, None), dtype=object)
-    data["person_key"] = _person_keys(key, partner, valid_cnp, *(data.get(n, nobody) for n in _NO_CNP))
+    cnp = known.of("cnp", data.get("cnp", nobody))
+    others = [data.get(n, nobody) for n in _NO_CNP]
+    person_codes, person_keys = _person_keys(
+        key, partner, cnp, data.get(CHECK_FLAG.format("cnp_valid")), others
+    )
+    big = len(source) >= CATEGORICAL_ROWS
+    data["person_key"] = (
+        columns.categorical(person_codes, person_keys)
+        if big
+        else columns.Distinct([], person_codes + 1).broadcast([None, *person_keys])
+    )
+    as_read = set(parsed.cells) | set(known)  # factorized and kept as parsed: as Categoricals
     for f in dataset.fields:
         if f.name not in data:
             continue
@@ -164,35 +176,52 @@ def _prepare(parsed: ParsedSheet, context: Context, key: bytes, partner: str) ->
             filled = data[f.name].copy()
             filled[pd.isna(filled)] = f.default
             data[f.name] = filled
+            as_read.discard(f.name)
         if f.kind in (Kind.INTEGER, Kind.DECIMAL):
             data[f.name] = pd.to_numeric(data[f.name], errors="coerce")
+            as_read.discard(f.name)
+    for name in as_read & set(data) if big else ():
+        data[name] = columns.categorical(*known[name])
     return columns.frame(data, source.index)
 
 
 _NO_CNP = ("person_code", "name", "birth_date")  # who a person is without a valid CNP
+# from this many rows a sheet's value columns are handed on as Categoricals: below it, a batch's
+# small sheets are validated as one frame, where pandas joins their categories into objects
+CATEGORICAL_ROWS = 5_000
 
 
 def _person_keys(
-    key: bytes, partner: str, cnp: np.ndarray, code: np.ndarray, name: np.ndarray, birth: np.ndarray
-) -> np.ndarray:
+    key: bytes,
+    partner: str,
+    cnp: tuple[np.ndarray, np.ndarray],
+    valid: np.ndarray | None,
+    others: list[np.ndarray],
+) -> tuple[np.ndarray, list[str | None]]:
     """Each row's ``pseudonym.person_key``, once per person: by the CNP alone where it is
     valid (the key is then the CNP's, whatever the other columns say), so the names and birth
-    dates are looked at only on the rows without one, usually none."""
-    keys = np.full(len(cnp), None, dtype=object)
-    by_cnp = pd.notna(cnp)
-    if by_cnp.any():
-        keys[by_cnp] = columns.per_row(
-            lambda c: pseudonym.person_key(key, partner, c, None, None, None), cnp[by_cnp]
-        )
-    rest = ~by_cnp
+    dates (``others``: ``_NO_CNP``'s columns) are looked at only on the rows without one,
+    usually none. ``cnp``: the column's factorization; ``valid``: the rows whose CNP is.
+    Returns each row's position among the keys (-1: the row identifies nobody) and the keys."""
+    codes, cnps = cnp
+    if valid is not None:
+        codes = np.where(valid, codes, -1)
+    used = np.flatnonzero(np.bincount(codes + 1, minlength=len(cnps) + 1)[1:])  # CNPs a row keys by
+    keys: list[str | None] = [
+        pseudonym.person_key(key, partner, c, None, None, None) for c in cnps[used].tolist()
+    ]
+    position = np.full(len(cnps) + 1, -1, dtype=np.int64)  # code -1 finds the last: none
+    position[used] = np.arange(len(used))
+    rows = position[codes]
+    rest = rows < 0
     if rest.any():
-        keys[rest] = columns.per_row(
-            lambda c, n, b: pseudonym.person_key(key, partner, None, c, n, b),
-            code[rest],
-            name[rest],
-            birth[rest],
+        theirs = columns.per_row(
+            lambda c, n, b: pseudonym.person_key(key, partner, None, c, n, b), *(o[rest] for o in others)
         )
-    return keys
+        their_codes, their_keys = columns.factorize(theirs)  # None: the row identifies nobody
+        rows[rest] = np.where(their_codes >= 0, their_codes + len(keys), -1)
+        keys += their_keys.tolist()
+    return rows, keys
 
 
 def _no_header_row(sheet: RawSheet, dataset: Dataset | None) -> Finding:
